@@ -1,0 +1,455 @@
+/*
+ * skiff's N-API addon: thin wrappers for the syscalls Node lacks. No policy
+ * here: every function does one syscall (or a tight sequence of them) and
+ * throws an Error with .code = errno name and .errno on failure.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <uv.h>
+
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 2U
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x10U
+#endif
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      napi_throw_error(env, NULL, "napi call failed: " #call);                 \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char *what) {
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value m, e, code, num;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, NULL, m, &e);
+  const char *name = strerrorname_np(err);
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_set_named_property(env, e, "code", code);
+  napi_create_int32(env, err, &num);
+  napi_set_named_property(env, e, "errno", num);
+  napi_throw(env, e);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return -1;
+  if (argc < want) {
+    napi_throw_type_error(env, NULL, "missing arguments");
+    return -1;
+  }
+  return 0;
+}
+
+static int32_t get_i32(napi_env env, napi_value v) {
+  int32_t x = 0;
+  napi_get_value_int32(env, v, &x);
+  return x;
+}
+
+static napi_value make_i32(napi_env env, int32_t x) {
+  napi_value v;
+  napi_create_int32(env, x, &v);
+  return v;
+}
+
+static int get_str(napi_env env, napi_value v, char *buf, size_t n) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, buf, n, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a string");
+    return -1;
+  }
+  if (len >= n - 1) {
+    napi_throw_range_error(env, NULL, "string too long");
+    return -1;
+  }
+  return 0;
+}
+
+/* sealedCopy(path) -> fd: copy a binary into a sealed memfd (CVE-2019-5736):
+ * the container can reach only this read-only, unlinked copy via
+ * /proc/<pid>/exe, never the host's file. */
+static napi_value sealed_copy(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char path[4096];
+  if (get_args(env, info, 1, argv) || get_str(env, argv[0], path, sizeof path)) return NULL;
+  int src = open(path, O_RDONLY | O_CLOEXEC);
+  if (src < 0) return throw_errno(env, errno, path);
+  struct stat st;
+  if (fstat(src, &st) < 0) {
+    int e = errno;
+    close(src);
+    return throw_errno(env, e, "fstat");
+  }
+  int fd = (int)syscall(SYS_memfd_create, "skiff-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (fd < 0 && errno == EINVAL) fd = (int)syscall(SYS_memfd_create, "skiff-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) {
+    int e = errno;
+    close(src);
+    return throw_errno(env, e, "memfd_create");
+  }
+  off_t left = st.st_size;
+  while (left > 0) {
+    ssize_t n = sendfile(fd, src, NULL, (size_t)left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = n < 0 ? errno : EIO;
+      close(src);
+      close(fd);
+      return throw_errno(env, e, "copy init into memfd");
+    }
+    left -= n;
+  }
+  close(src);
+  if (fchmod(fd, 0555) < 0 ||
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "seal memfd");
+  }
+  return make_i32(env, fd);
+}
+
+/* flock(fd, op) -> true, or false when LOCK_NB and it is held elsewhere */
+static napi_value do_flock(napi_env env, napi_callback_info info) {
+  napi_value argv[2], r;
+  if (get_args(env, info, 2, argv)) return NULL;
+  int op = get_i32(env, argv[1]);
+  int rc;
+  do rc = flock(get_i32(env, argv[0]), op);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno == EWOULDBLOCK && (op & LOCK_NB)) {
+    napi_get_boolean(env, false, &r);
+    return r;
+  }
+  if (rc < 0) return throw_errno(env, errno, "flock");
+  napi_get_boolean(env, true, &r);
+  return r;
+}
+
+static napi_value do_mkfifo(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char path[4096];
+  if (get_args(env, info, 2, argv) || get_str(env, argv[0], path, sizeof path)) return NULL;
+  if (mkfifo(path, (mode_t)get_i32(env, argv[1])) < 0) return throw_errno(env, errno, path);
+  return NULL;
+}
+
+static napi_value set_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return throw_errno(env, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
+  return NULL;
+}
+
+/* setCloexec(fd, on) */
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  bool on;
+  if (get_args(env, info, 2, argv)) return NULL;
+  napi_get_value_bool(env, argv[1], &on);
+  int fd = get_i32(env, argv[0]);
+  int fl = fcntl(fd, F_GETFD);
+  if (fl < 0 || fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC)) < 0)
+    return throw_errno(env, errno, "fcntl(F_SETFD)");
+  return NULL;
+}
+
+/* waitpid(pid, nohang) -> {pid, status, code, signal} | null (nohang, still running) */
+static napi_value wait_status_obj(napi_env env, pid_t pid, int st) {
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "pid", make_i32(env, pid));
+  napi_set_named_property(env, o, "code", make_i32(env, WIFEXITED(st) ? WEXITSTATUS(st) : -1));
+  napi_set_named_property(env, o, "signal", make_i32(env, WIFSIGNALED(st) ? WTERMSIG(st) : 0));
+  return o;
+}
+
+static napi_value do_waitpid(napi_env env, napi_callback_info info) {
+  napi_value argv[2], nul;
+  bool nohang;
+  if (get_args(env, info, 2, argv)) return NULL;
+  napi_get_value_bool(env, argv[1], &nohang);
+  int st;
+  pid_t r;
+  do r = waitpid(get_i32(env, argv[0]), &st, __WALL | (nohang ? WNOHANG : 0));
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "waitpid");
+  if (r == 0) {
+    napi_get_null(env, &nul);
+    return nul;
+  }
+  return wait_status_obj(env, r, st);
+}
+
+/* ---- exit watching without a thread: a pidfd polled on libuv's loop ---- */
+
+struct watch {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  int pidfd;
+  pid_t pid;
+};
+
+static void watch_closed(uv_handle_t *h) {
+  struct watch *w = h->data;
+  close(w->pidfd);
+  free(w);
+}
+
+static void watch_fired(uv_poll_t *p, int status, int events) {
+  (void)status;
+  (void)events;
+  struct watch *w = p->data;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  /* reap if it is our child; otherwise we only learn that it ended */
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  napi_value res;
+  int r = waitid(P_PIDFD, (id_t)w->pidfd, &si, WEXITED | WNOHANG | __WALL);
+  if (r == 0 && si.si_pid != 0) {
+    napi_create_object(env, &res);
+    napi_set_named_property(env, res, "pid", make_i32(env, w->pid));
+    int exited = si.si_code == CLD_EXITED;
+    napi_set_named_property(env, res, "code", make_i32(env, exited ? si.si_status : -1));
+    napi_set_named_property(env, res, "signal", make_i32(env, exited ? 0 : si.si_status));
+  } else {
+    napi_create_object(env, &res);
+    napi_set_named_property(env, res, "pid", make_i32(env, w->pid));
+    napi_set_named_property(env, res, "code", make_i32(env, -1));
+    napi_set_named_property(env, res, "signal", make_i32(env, 0));
+  }
+  napi_value cb, global;
+  napi_get_reference_value(env, w->cb, &cb);
+  napi_get_global(env, &global);
+  napi_delete_reference(env, w->cb);
+  uv_poll_stop(&w->poll);
+  uv_close((uv_handle_t *)&w->poll, watch_closed);
+  napi_call_function(env, global, cb, 1, &res, NULL);
+  napi_close_handle_scope(env, scope);
+}
+
+/* watchExit(pid, cb(status)) -> true, or false if the process is already gone */
+static napi_value watch_exit(napi_env env, napi_callback_info info) {
+  napi_value argv[2], r;
+  if (get_args(env, info, 2, argv)) return NULL;
+  pid_t pid = get_i32(env, argv[0]);
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) {
+    if (errno == ESRCH) {
+      napi_get_boolean(env, false, &r);
+      return r;
+    }
+    return throw_errno(env, errno, "pidfd_open");
+  }
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  struct watch *w = calloc(1, sizeof *w);
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  w->env = env;
+  w->pidfd = fd;
+  w->pid = pid;
+  w->poll.data = w;
+  napi_create_reference(env, argv[1], 1, &w->cb);
+  if (uv_poll_init(loop, &w->poll, fd) != 0 || uv_poll_start(&w->poll, UV_READABLE, watch_fired) != 0) {
+    close(fd);
+    free(w);
+    return throw_errno(env, EINVAL, "uv_poll");
+  }
+  napi_get_boolean(env, true, &r);
+  return r;
+}
+
+/* ---- fd passing (console socket, seccomp listener) ---- */
+
+/* sendFd(sock, fd, payload) */
+static napi_value send_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char payload[4096];
+  if (get_args(env, info, 3, argv) || get_str(env, argv[2], payload, sizeof payload)) return NULL;
+  int sock = get_i32(env, argv[0]), fd = get_i32(env, argv[1]);
+  struct iovec iov = {payload, strlen(payload)};
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof cbuf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t r;
+  do r = sendmsg(sock, &m, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "sendmsg");
+  return NULL;
+}
+
+/* recvFd(sock) -> {fd, payload} (blocking) */
+static napi_value recv_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[1], o, s;
+  if (get_args(env, info, 1, argv)) return NULL;
+  char payload[4096];
+  struct iovec iov = {payload, sizeof payload - 1};
+  char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof cbuf;
+  ssize_t r;
+  do r = recvmsg(get_i32(env, argv[0]), &m, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "recvmsg");
+  int fd = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  payload[r] = 0;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "fd", make_i32(env, fd));
+  napi_create_string_utf8(env, payload, (size_t)r, &s);
+  napi_set_named_property(env, o, "payload", s);
+  return o;
+}
+
+/* socketpair() -> [fd, fd] (AF_UNIX, SOCK_STREAM, cloexec) */
+static napi_value do_socketpair(napi_env env, napi_callback_info info) {
+  (void)info;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return throw_errno(env, errno, "socketpair");
+  napi_value a;
+  napi_create_array_with_length(env, 2, &a);
+  napi_set_element(env, a, 0, make_i32(env, sv[0]));
+  napi_set_element(env, a, 1, make_i32(env, sv[1]));
+  return a;
+}
+
+/* connectUnix(path) -> fd (blocking connect, cloexec) */
+static napi_value connect_unix(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char path[4096];
+  if (get_args(env, info, 1, argv) || get_str(env, argv[0], path, sizeof path)) return NULL;
+  struct sockaddr_un { sa_family_t f; char p[108]; } sa = {AF_UNIX, {0}};
+  if (strlen(path) >= sizeof sa.p) return throw_errno(env, ENAMETOOLONG, path);
+  strcpy(sa.p, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, path);
+  }
+  return make_i32(env, fd);
+}
+
+/* ---- terminals ---- */
+
+/* setRaw(fd) -> saved termios as a Buffer; restoreTermios(fd, buf) */
+static napi_value set_raw(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  if (get_args(env, info, 1, argv)) return NULL;
+  int fd = get_i32(env, argv[0]);
+  struct termios t, saved;
+  if (tcgetattr(fd, &saved) < 0) return throw_errno(env, errno, "tcgetattr");
+  t = saved;
+  cfmakeraw(&t);
+  if (tcsetattr(fd, TCSANOW, &t) < 0) return throw_errno(env, errno, "tcsetattr");
+  void *data;
+  napi_create_buffer_copy(env, sizeof saved, &saved, &data, &out);
+  return out;
+}
+
+static napi_value restore_termios(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (get_args(env, info, 2, argv)) return NULL;
+  void *data;
+  size_t len;
+  napi_get_buffer_info(env, argv[1], &data, &len);
+  if (len != sizeof(struct termios)) return throw_errno(env, EINVAL, "termios");
+  if (tcsetattr(get_i32(env, argv[0]), TCSANOW, data) < 0) return throw_errno(env, errno, "tcsetattr");
+  return NULL;
+}
+
+/* setWinsize(fd, rows, cols); getWinsize(fd) -> {rows, cols} */
+static napi_value set_winsize(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (get_args(env, info, 3, argv)) return NULL;
+  struct winsize ws = {(unsigned short)get_i32(env, argv[1]), (unsigned short)get_i32(env, argv[2]), 0, 0};
+  if (ioctl(get_i32(env, argv[0]), TIOCSWINSZ, &ws) < 0) return throw_errno(env, errno, "TIOCSWINSZ");
+  return NULL;
+}
+
+static napi_value get_winsize(napi_env env, napi_callback_info info) {
+  napi_value argv[1], o;
+  if (get_args(env, info, 1, argv)) return NULL;
+  struct winsize ws;
+  if (ioctl(get_i32(env, argv[0]), TIOCGWINSZ, &ws) < 0) return throw_errno(env, errno, "TIOCGWINSZ");
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "rows", make_i32(env, ws.ws_row));
+  napi_set_named_property(env, o, "cols", make_i32(env, ws.ws_col));
+  return o;
+}
+
+static napi_value do_isatty(napi_env env, napi_callback_info info) {
+  napi_value argv[1], r;
+  if (get_args(env, info, 1, argv)) return NULL;
+  napi_get_boolean(env, isatty(get_i32(env, argv[0])) == 1, &r);
+  return r;
+}
+
+#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
+
+napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) __attribute__((weak));
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      FN("sealedCopy", sealed_copy),   FN("flock", do_flock),
+      FN("mkfifo", do_mkfifo),         FN("setSubreaper", set_subreaper),
+      FN("setCloexec", set_cloexec),   FN("waitpid", do_waitpid),
+      FN("watchExit", watch_exit),     FN("sendFd", send_fd),
+      FN("recvFd", recv_fd),           FN("socketpair", do_socketpair),
+      FN("connectUnix", connect_unix), FN("setRaw", set_raw),
+      FN("restoreTermios", restore_termios), FN("setWinsize", set_winsize),
+      FN("getWinsize", get_winsize),   FN("isatty", do_isatty),
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  if (skiff_bpf_prog_load_attach) {
+    napi_property_descriptor bpf[] = {FN("bpfDeviceProgAttach", skiff_bpf_prog_load_attach)};
+    napi_define_properties(env, exports, 1, bpf);
+  }
+  return exports;
+}

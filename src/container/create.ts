@@ -1,0 +1,308 @@
+// `create`: bundle → validated spec → plan → init, following the seed:
+// state dir + exec fifo, spawn the init, bootstrap (namespaces), learn the
+// container's pid, apply cgroups before it runs, send the plan, run the
+// prestart/createRuntime hooks at the sync point, record the state.
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync, constants as C } from 'node:fs';
+import { dirname, join, resolve, basename } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Spec } from '../spec/types.ts';
+import { OCI_VERSION } from '../spec/types.ts';
+import { loadBundle } from '../spec/load.ts';
+import { validateSpec } from '../spec/validate.ts';
+import { SkiffError } from '../errors.ts';
+import { planNamespaces, NS_PROC_NAME, CLONE_FLAGS } from '../config/namespaces.ts';
+import { effectiveResources } from '../config/devices.ts';
+import { buildCreatePlan } from '../plan/build.ts';
+import { encodePlan } from '../plan/encode.ts';
+import type { Plan } from '../plan/types.ts';
+import { Attr, Mode, Msg, SyncKind } from '../native/protocol.ts';
+import { native } from '../native/addon.ts';
+import { runHooks } from '../hooks/run.ts';
+import { cgroupMountsForContainer, createCgroupManager, type CgroupManager } from '../cgroups/index.ts';
+import { crashPoint } from './crash.ts';
+import { InitFailed, InitProcess, bootstrapMessage, closeQuietly, strerror, type StdioSlot } from './init-process.ts';
+import { DEFAULT_ROOT, DirLock, FIFO, makeContainerDir, procStat, removeContainerDir, validateId, writeState, type StoredState } from './state.ts';
+import { describeInitError } from './errors.ts';
+import { lookupHome } from './passwd.ts';
+import { compileSeccompFor } from './seccomp.ts';
+
+export interface CreateOptions {
+  id: string;
+  /** the bundle directory (config.json is read from it unless `spec` is given) */
+  bundle: string;
+  /** an in-memory config instead of <bundle>/config.json */
+  spec?: Spec;
+  root?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  strict?: boolean;
+  onWarning?: (msg: string) => void;
+}
+
+export interface Created {
+  state: StoredState;
+  dir: string;
+  /** the container's init pid (a child of this process until it exits) */
+  pid: number;
+  warnings: string[];
+}
+
+export function hookStateJson(s: Pick<StoredState, 'id' | 'bundle' | 'annotations'>, status: string, pid: number): string {
+  const o: Record<string, unknown> = { ociVersion: OCI_VERSION, id: s.id, status, pid, bundle: s.bundle };
+  if (s.annotations && Object.keys(s.annotations).length) o.annotations = s.annotations;
+  return JSON.stringify(o);
+}
+
+export async function createContainer(opts: CreateOptions): Promise<Created> {
+  const root = resolve(opts.root ?? DEFAULT_ROOT);
+  validateId(opts.id);
+  if (opts.consoleSocket) throw new SkiffError('--console-socket is not supported yet');
+  let spec: Spec;
+  let warnings: string[];
+  let bundle: string;
+  let rootfs: string;
+  if (opts.spec) {
+    const v = validateSpec(opts.spec, { strict: opts.strict, forCreate: true });
+    ({ spec, warnings } = v);
+    bundle = resolve(opts.bundle);
+    rootfs = resolve(bundle, spec.root!.path);
+    if (!existsSync(rootfs)) throw new SkiffError(`/root/path: rootfs ${rootfs} does not exist`, { pointer: '/root/path' });
+  } else {
+    ({ spec, warnings, bundle, rootfs } = loadBundle(opts.bundle, { strict: opts.strict, forCreate: true }));
+  }
+  for (const w of warnings) opts.onWarning?.(w);
+  if (spec.process?.terminal) throw new SkiffError('/process/terminal: terminal containers are not supported yet (needs --console-socket)', { pointer: '/process/terminal' });
+
+  const ns = planNamespaces(spec.linux?.namespaces);
+  const seccomp = compileSeccompFor(spec, opts.onWarning);
+  const preserve = opts.preserveFds ?? 0;
+  if (!Number.isInteger(preserve) || preserve < 0 || preserve > 1000) throw new SkiffError(`--preserve-fds: invalid value ${opts.preserveFds}`);
+
+  // the plan is built (and so validated) before anything exists on the host
+  let pid = 0;
+  const st0 = { id: opts.id, bundle, annotations: spec.annotations };
+  const cgroup: CgroupManager = createCgroupManager({ id: opts.id, cgroupsPath: spec.linux?.cgroupsPath, resources: spec.linux?.resources });
+  const plan: Plan = buildCreatePlan({
+    id: opts.id,
+    spec,
+    rootfs,
+    ns,
+    noPivot: opts.noPivot,
+    noNewKeyring: opts.noNewKeyring,
+    hookState: (status) => hookStateJson(st0, status, pid),
+    isDir: (p) => {
+      try {
+        return statSync(p).isDirectory();
+      } catch {
+        return true; // a missing source fails at mount time with its own error
+      }
+    },
+    cgroupMounts: (readonly) => cgroupMountsForContainer(cgroup.state, { cgroupns: ns.has('cgroup'), readonly }),
+    seccomp,
+    home: lookupHome(rootfs, spec.process!.user.uid, spec.process!.env),
+    firstPrivateFd: 3 + preserve,
+    hasKcore: existsSync('/proc/kcore'),
+    lastCap: lastCap(),
+  });
+
+  const dir = makeContainerDir(root, opts.id);
+  crashPoint('create:after-statedir');
+  let lock: DirLock | null = null;
+  let init: InitProcess | undefined;
+  let statedirFd: number | undefined;
+  let cgroupCreated = false;
+  const state: StoredState = {
+    ociVersion: OCI_VERSION,
+    id: opts.id,
+    pid: 0,
+    startTime: '',
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: ownerName(),
+    annotations: spec.annotations,
+    createComplete: false,
+    cgroup: cgroup.state,
+    ownPidNs: ns.creates('pid'),
+    config: spec,
+    root,
+  };
+  try {
+    lock = DirLock.acquire(dir);
+    native().mkfifo(join(dir, FIFO), 0o622);
+    crashPoint('create:after-fifo');
+    writeState(dir, state);
+    cgroup.create();
+    cgroupCreated = true;
+    cgroup.set(effectiveResources(spec));
+    crashPoint('create:after-cgroup');
+    statedirFd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
+    init = new InitProcess({ stdio: opts.stdio, preserveFds: preserve, privateFds: [statedirFd] });
+    crashPoint('create:after-spawn');
+    init.send(bootstrapMessage({
+      mode: Mode.CREATE,
+      cloneFlags: ns.cloneFlags,
+      join: ns.join,
+      timensOffsets: timensOffsets(spec),
+      statedirFd: init.privateFdNumbers[0],
+      firstPrivateFd: init.firstPrivateFd,
+    }));
+    // bootstrap: maps for a new user namespace, then the container's pid
+    for (;;) {
+      const m = await init.next();
+      if (!m) throw new SkiffError('init exited during bootstrap');
+      if (m.type === Msg.NEED_MAPS) {
+        writeIdMaps(InitProcess.u32(m, Attr.PID), spec);
+        init.send(bootstrapAck());
+      } else if (m.type === Msg.PID) {
+        pid = InitProcess.u32(m, Attr.PID);
+        break;
+      } else throw new SkiffError(`init protocol error: unexpected message ${m.type} during bootstrap`);
+    }
+    state.pid = pid;
+    state.startTime = procStat(pid)?.startTime ?? '';
+    state.namespaces = Object.fromEntries(
+      (spec.linux?.namespaces ?? []).map((n) => [n.type, n.path ?? `/proc/${pid}/ns/${NS_PROC_NAME[n.type]}`]),
+    );
+    writeState(dir, state);
+    crashPoint('create:after-pid');
+    // the seed's rule: the container joins its cgroups before it runs anything
+    cgroup.apply(pid);
+    if (spec.process?.oomScoreAdj !== undefined) writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
+    crashPoint('create:after-apply');
+    init.send(encodePlan(plan));
+    for (;;) {
+      let m;
+      try {
+        m = await init.next();
+      } catch (e) {
+        if (e instanceof InitFailed) throw new SkiffError(describeInitError(plan, e.detail), { pointer: plan.ops[e.detail.op]?.source.startsWith('/') ? plan.ops[e.detail.op].source : undefined });
+        throw e;
+      }
+      if (!m) throw new SkiffError('init exited before it was ready');
+      if (m.type === Msg.SYNC) {
+        if (InitProcess.u32(m, Attr.SYNC_KIND) === SyncKind.CREATE_RUNTIME) {
+          crashPoint('create:mid-plan');
+          const hs = hookStateJson(state, 'creating', pid);
+          await runHooks('prestart', spec.hooks?.prestart, hs);
+          await runHooks('createRuntime', spec.hooks?.createRuntime, hs);
+        }
+        init.send(syncAck());
+      } else if (m.type === Msg.DONE) {
+        break;
+      } else throw new SkiffError(`init protocol error: unexpected message ${m.type}`);
+    }
+    crashPoint('create:before-ready');
+    state.createComplete = true;
+    writeState(dir, state);
+    crashPoint('create:after-ready');
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    init.close();
+    return { state, dir, pid, warnings };
+  } catch (e) {
+    // leave nothing behind: the process, its cgroups, the state dir
+    init?.close();
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await waitGone(pid, state.startTime, 2000);
+    }
+    if (cgroupCreated) {
+      try {
+        cgroup.destroy();
+      } catch {
+        /* best effort; delete --force retries */
+      }
+    }
+    removeContainerDir(dir);
+    throw e;
+  } finally {
+    closeQuietly(statedirFd);
+    lock?.release();
+  }
+}
+
+function bootstrapAck(): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(16, 0);
+  b.writeUInt16LE(Msg.MAPS_DONE, 4);
+  return b;
+}
+
+function syncAck(): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(16, 0);
+  b.writeUInt16LE(Msg.SYNC_ACK, 4);
+  return b;
+}
+
+function writeIdMaps(pid: number, spec: Spec): void {
+  const fmt = (m: { containerID: number; hostID: number; size: number }[] | undefined) =>
+    (m ?? []).map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+  const uid = fmt(spec.linux?.uidMappings);
+  const gid = fmt(spec.linux?.gidMappings);
+  try {
+    if (gid) writeFileSync(`/proc/${pid}/gid_map`, gid);
+    if (uid) writeFileSync(`/proc/${pid}/uid_map`, uid);
+  } catch (e) {
+    throw new SkiffError(`/linux/uidMappings: writing the user namespace id maps failed: ${(e as Error).message}`, { pointer: '/linux/uidMappings' });
+  }
+}
+
+function timensOffsets(spec: Spec): string | undefined {
+  const t = spec.linux?.timeOffsets;
+  if (!t) return undefined;
+  const lines: string[] = [];
+  for (const [clock, v] of Object.entries(t)) lines.push(`${clock} ${v.secs ?? 0} ${v.nanosecs ?? 0}`);
+  return lines.join('\n') + '\n';
+}
+
+export function writePidFile(path: string, pid: number): void {
+  const abs = resolve(path);
+  const tmp = join(dirname(abs), `.${basename(abs)}.${process.pid}`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, abs);
+}
+
+export async function waitGone(pid: number, startTime: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const st = procStat(pid);
+    if (!st || st.startTime !== startTime || st.state === 'Z' || st.state === 'X') return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+let cachedOwner: string | undefined;
+function ownerName(): string {
+  if (cachedOwner === undefined) {
+    try {
+      cachedOwner = userInfo().username;
+    } catch {
+      cachedOwner = String(process.getuid?.() ?? '');
+    }
+  }
+  return cachedOwner;
+}
+
+let cachedLastCap: number | undefined;
+function lastCap(): number | undefined {
+  if (cachedLastCap === undefined) {
+    try {
+      cachedLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return cachedLastCap;
+}
+
+export { CLONE_FLAGS, strerror };

@@ -1,0 +1,48 @@
+// `run`: create + start + wait, as the container's subreaper, forwarding
+// signals; the result is the process's exit code (128+signal when killed).
+import { native, waitExit, type WaitStatus } from '../native/addon.ts';
+import { createContainer, type CreateOptions } from './create.ts';
+import { deleteContainer } from './delete.ts';
+import { startContainer } from './start.ts';
+
+export interface RunOptions extends CreateOptions {
+  detach?: boolean;
+  keep?: boolean;
+  /** forward these signals to the container (CLI: all catchable ones) */
+  forwardSignals?: NodeJS.Signals[];
+}
+
+export const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
+
+/** Returns the exit code (detached: 0 once started). */
+export async function runContainer(opts: RunOptions): Promise<number> {
+  if (!opts.detach) native().setSubreaper();
+  const created = await createContainer(opts);
+  let exit: Promise<WaitStatus> | undefined;
+  const handlers: [NodeJS.Signals, () => void][] = [];
+  if (!opts.detach) {
+    exit = waitExit(created.pid);
+    for (const sig of opts.forwardSignals ?? FORWARDED) {
+      const h = () => {
+        try {
+          process.kill(created.pid, sig);
+        } catch {
+          /* exited */
+        }
+      };
+      process.on(sig, h);
+      handlers.push([sig, h]);
+    }
+  }
+  try {
+    await startContainer(opts.root, opts.id, opts.onWarning);
+  } catch (e) {
+    if (!opts.detach) await deleteContainer(opts.root, opts.id, true).catch(() => undefined);
+    throw e;
+  }
+  if (opts.detach || !exit) return 0;
+  const st = await exit;
+  for (const [sig, h] of handlers) process.off(sig, h);
+  if (!opts.keep) await deleteContainer(opts.root, opts.id, true, opts.onWarning);
+  return st.signal ? 128 + st.signal : st.code;
+}

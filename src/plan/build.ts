@@ -1,0 +1,285 @@
+// Container config → init plan. Every decision about what the init does is
+// made here; the C side only executes. The order follows runc's
+// standard_init: rootfs (mounts, devices), prestart/createRuntime sync,
+// createContainer hooks, pivot_root, hostname, sysctls, readonly/masked
+// paths, rlimits, NNP, user and capabilities, lookup, exec fifo,
+// startContainer hooks, seccomp, exec.
+import { posix } from 'node:path';
+import type { Hook, Spec } from '../spec/types.ts';
+import { ptr } from '../errors.ts';
+import { MS, parseMountOptions, propagationFlags } from '../config/mount-options.ts';
+import type { NamespacePlan } from '../config/namespaces.ts';
+import { SyncKind } from '../native/protocol.ts';
+import { bytes, str, strv, u64, type Plan, type PlanOp } from './types.ts';
+import { capsToMasks, type CapMasks } from './caps.ts';
+import { rlimitNumber } from './rlimits.ts';
+import { rlimitValue } from '../spec/rlimits.ts';
+import { SpecError } from '../errors.ts';
+import type { CgroupMount } from '../cgroups/mounts.ts';
+
+export interface CreatePlanInput {
+  id: string;
+  spec: Spec;
+  /** absolute host path of the rootfs */
+  rootfs: string;
+  ns: NamespacePlan;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** state JSON handed to createContainer/startContainer hooks */
+  hookState?: (status: 'creating' | 'created') => string;
+  /** is the bind-mount source a directory? (stat on the host) */
+  isDir: (hostPath: string) => boolean;
+  /** flags of the host mount holding the rootfs that a remount must keep (locked in a user ns) */
+  rootfsLockedFlags?: number;
+  /** what a config mount of type "cgroup" becomes (relative to its destination) */
+  cgroupMounts?: (readonly: boolean) => CgroupMount[];
+  /** compiled seccomp program, when the config has one */
+  seccomp?: { program: Buffer; flags: number };
+  /** HOME from the container's /etc/passwd, when the env has none */
+  home?: string;
+  /** first fd that belongs to skiff, not the container (3 + preserved fds) */
+  firstPrivateFd: number;
+  /** /proc/kcore exists on the host (for the /dev/core symlink) */
+  hasKcore?: boolean;
+  /** highest capability the kernel knows (/proc/sys/kernel/cap_last_cap) */
+  lastCap?: number;
+}
+
+/** runc's default device nodes, created in every container with its own /dev. */
+export const DEFAULT_DEVICES = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
+] as const;
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const PR_SET_NO_NEW_PRIVS = 38;
+const PR_SET_KEEPCAPS = 8;
+
+const makedev = (major: number, minor: number): bigint =>
+  (BigInt(minor & 0xff) | (BigInt(major & 0xfff) << 8n) | (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n));
+
+export function buildCreatePlan(inp: CreatePlanInput): Plan {
+  const ops: PlanOp[] = [];
+  const add = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => ops.push({ op, args, source, what });
+  const { spec, rootfs, ns } = inp;
+  const proc = spec.process!;
+  const userns = ns.has('user');
+
+  if (!inp.noNewKeyring) add('KEYRING', [str(`_ses.${inp.id}`)], '', 'join a new session keyring');
+
+  // ---- rootfs ----
+  if (ns.has('mount')) {
+    const prop = spec.linux?.rootfsPropagation ? propagationFlags(spec.linux.rootfsPropagation)! : MS.SLAVE | MS.REC;
+    add('MOUNT', [str(''), str('/'), str(''), u64(prop), str(''), u64(0)], spec.linux?.rootfsPropagation ? '/linux/rootfsPropagation' : '', 'set / propagation so nothing leaks to the host');
+    add('MOUNT', [str(rootfs), str(rootfs), str(''), u64(MS.BIND | MS.REC), str(''), u64(0)], '/root/path', `bind the rootfs ${rootfs} onto itself`);
+  }
+  add('SET_ROOT', [str(rootfs)], '/root/path', 'resolve container paths inside the rootfs');
+
+  const mounts = spec.mounts ?? [];
+  let devIsBind = false;
+  mounts.forEach((m, i) => {
+    const src = ptr('mounts', i);
+    const o = parseMountOptions(m.options);
+    if (o.unsupported.length) throw new SpecError(ptr('mounts', i, 'options'), `mount option ${o.unsupported.join(', ')} is not supported`);
+    if (m.uidMappings || m.gidMappings) throw new SpecError(ptr('mounts', i, 'uidMappings'), 'id-mapped mounts are not supported');
+    const dest = posix.normalize(m.destination);
+    const isBind = m.type === 'bind' || (o.flags & MS.BIND) !== 0;
+    if (isBind && dest === '/dev') devIsBind = true;
+    if (m.type === 'cgroup' && inp.cgroupMounts) {
+      addCgroupMounts(add, dest, inp.cgroupMounts((o.flags & MS.RDONLY) !== 0), src);
+      return;
+    }
+    if (isBind) {
+      const source = m.source ?? '';
+      const dir = inp.isDir(source);
+      add(dir ? 'MKDIR_ALL' : 'MKFILE', [str(dest), u64(dir ? 0o755 : 0o644)], src, `${dir ? 'mkdir' : 'create'} ${dest}`);
+      add('MOUNT', [str(source), str(dest), str(''), u64(MS.BIND | (o.flags & MS.REC)), str(''), u64(1)], src, `bind ${source} on ${dest}`);
+      // bind mounts ignore other flags until a remount
+      const extra = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+      if (extra) add('MOUNT', [str(''), str(dest), str(''), u64(MS.BIND | MS.REMOUNT | extra), str(''), u64(1)], src, `remount ${dest} (${(m.options ?? []).join(',')})`);
+    } else {
+      add('MKDIR_ALL', [str(dest), u64(0o755)], src, `mkdir ${dest}`);
+      add('MOUNT', [str(m.source ?? m.type ?? 'none'), str(dest), str(m.type ?? ''), u64(o.flags), str(o.data.join(',')), u64(1)], src, `mount ${m.type ?? ''} ${m.source ?? ''} on ${dest}`);
+    }
+    for (const p of o.propagation) add('MOUNT', [str(''), str(dest), str(''), u64(p), str(''), u64(1)], ptr('mounts', i, 'options'), `propagation of ${dest}`);
+  });
+
+  // ---- /dev ----
+  if (ns.has('mount') && !devIsBind) {
+    const devices = [
+      ...DEFAULT_DEVICES.map((d) => ({ ...d, fileMode: 0o666, uid: 0, gid: 0, source: 'default device' })),
+      ...(spec.linux?.devices ?? []).map((d, i) => ({ ...d, source: ptr('linux', 'devices', i) })),
+    ];
+    const seen = new Map<string, number>();
+    devices.forEach((d, i) => seen.set(posix.normalize(d.path), i));
+    devices.forEach((d, i) => {
+      const path = posix.normalize(d.path);
+      if (seen.get(path) !== i) return; // a config device overrides the default of the same path
+      const typeBits = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
+      const mode = typeBits | ((d.fileMode ?? 0o666) & 0o7777);
+      if (userns && d.type !== 'p') {
+        // mknod is not allowed in a user namespace: bind the host's node
+        add('MKFILE', [str(path), u64(0o644)], d.source, `create ${path}`);
+        add('MOUNT', [str(path), str(path), str(''), u64(MS.BIND), str(''), u64(1)], d.source, `bind host ${path}`);
+      } else {
+        add('MKNOD', [str(path), u64(mode), u64(makedev(d.major ?? 0, d.minor ?? 0)), u64(d.uid ?? 0), u64(d.gid ?? 0)], d.source, `mknod ${path} ${d.type} ${d.major ?? 0}:${d.minor ?? 0}`);
+      }
+    });
+    const links: [string, string][] = [
+      ['/proc/self/fd', '/dev/fd'],
+      ['/proc/self/fd/0', '/dev/stdin'],
+      ['/proc/self/fd/1', '/dev/stdout'],
+      ['/proc/self/fd/2', '/dev/stderr'],
+    ];
+    if (inp.hasKcore) links.push(['/proc/kcore', '/dev/core']);
+    links.push(['pts/ptmx', '/dev/ptmx']);
+    for (const [target, link] of links) add('SYMLINK', [str(target), str(link)], 'default /dev symlinks', `symlink ${link} -> ${target}`);
+  }
+
+  // ---- hooks in the runtime namespace, then createContainer ----
+  add('SYNC', [u64(SyncKind.CREATE_RUNTIME)], '/hooks', 'parent runs prestart and createRuntime hooks');
+  const hookState = inp.hookState ?? (() => '{}');
+  (spec.hooks?.createContainer ?? []).forEach((h, i) => add('RUN_HOOK', hookArgs(h, hookState('creating')), ptr('hooks', 'createContainer', i), `hook ${h.path}`));
+
+  // ---- switch root ----
+  if (ns.has('mount')) {
+    add('PIVOT_ROOT', [str(rootfs), u64(inp.noPivot ? 1 : 0)], inp.noPivot ? '--no-pivot' : '/root/path', inp.noPivot ? 'move the rootfs to / and chroot' : 'pivot_root into the rootfs');
+  } else {
+    add('PIVOT_ROOT', [str(rootfs), u64(2)], '/root/path', 'chroot into the rootfs (no mount namespace)');
+  }
+  add('MKDIR_ALL', [str(posix.normalize(proc.cwd)), u64(0o755)], '/process/cwd', `mkdir ${proc.cwd}`);
+  if (spec.root?.readonly) {
+    add('MOUNT', [str(''), str('/'), str(''), u64(MS.BIND | MS.REMOUNT | MS.RDONLY | (inp.rootfsLockedFlags ?? 0)), str(''), u64(1)], '/root/readonly', 'remount / read-only');
+  }
+
+  if (spec.hostname !== undefined && ns.has('uts')) add('SETHOSTNAME', [str(spec.hostname)], '/hostname', `hostname ${spec.hostname}`);
+  if (spec.domainname !== undefined && ns.has('uts')) add('SETDOMAINNAME', [str(spec.domainname)], '/domainname', `domainname ${spec.domainname}`);
+  for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) {
+    add('WRITE_FILE', [str('/proc/sys'), str(k.replace(/\./g, '/')), str(v)], ptr('linux', 'sysctl', k), `sysctl ${k}=${v}`);
+  }
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) =>
+    add('READONLY_PATH', [str(p), u64(MS.NOSUID | MS.NODEV | MS.NOEXEC)], ptr('linux', 'readonlyPaths', i), `read-only ${p}`));
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => add('MASK_PATH', [str(p)], ptr('linux', 'maskedPaths', i), `mask ${p}`));
+
+  addProcessOps(add, proc, {
+    home: inp.home,
+    lastCap: inp.lastCap,
+    seccomp: inp.seccomp,
+    firstPrivateFd: inp.firstPrivateFd,
+    startHooks: (spec.hooks?.startContainer ?? []).map((h, i) => ({ args: hookArgs(h, hookState('created')), source: ptr('hooks', 'startContainer', i), what: `hook ${h.path}` })),
+    waitFifo: true,
+  });
+  return { ops };
+}
+
+/** runc's mountCgroupV1/V2: a tmpfs with one mount per hierarchy, read-only at the end if asked. */
+function addCgroupMounts(add: AddFn, base: string, list: CgroupMount[], src: string): void {
+  const links: CgroupMount[] = [];
+  let tmpfsRo = 0;
+  for (const c of list) {
+    const dest = posix.join(base, c.destination);
+    const o = parseMountOptions(c.flags);
+    if (c.type === 'symlink') {
+      links.push(c);
+      continue;
+    }
+    add('MKDIR_ALL', [str(dest), u64(0o755)], src, `mkdir ${dest}`);
+    if (c.type === 'bind') {
+      add('MOUNT', [str(c.source), str(dest), str(''), u64(MS.BIND | MS.REC), str(''), u64(1)], src, `bind ${c.source} on ${dest}`);
+      add('MOUNT', [str(''), str(dest), str(''), u64(MS.BIND | MS.REMOUNT | (o.flags & ~(MS.BIND | MS.REC))), str(''), u64(1)], src, `remount ${dest} (${c.flags.join(',')})`);
+    } else if (c.type === 'tmpfs') {
+      // written into below; made read-only once the hierarchies are in place
+      tmpfsRo = o.flags & MS.RDONLY;
+      add('MOUNT', [str(c.source), str(dest), str('tmpfs'), u64(o.flags & ~MS.RDONLY), str(c.data), u64(1)], src, `tmpfs on ${dest}`);
+    } else {
+      add('MOUNT', [str(c.source), str(dest), str(c.type), u64(o.flags), str(c.data), u64(1)], src, `${c.type} (${c.data}) on ${dest}`);
+    }
+  }
+  for (const l of links) add('SYMLINK', [str(l.source), str(posix.join(base, l.destination))], src, `symlink ${posix.join(base, l.destination)} -> ${l.source}`);
+  if (tmpfsRo || list.some((c) => c.type === 'tmpfs' && c.flags.includes('ro'))) {
+    add('MOUNT', [str(''), str(base), str(''), u64(MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC), str(''), u64(1)], src, `remount ${base} read-only`);
+  }
+}
+
+type AddFn = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => void;
+
+export interface ProcessOpts {
+  home?: string;
+  lastCap?: number;
+  seccomp?: { program: Buffer; flags: number };
+  firstPrivateFd: number;
+  startHooks?: { args: PlanOp['args']; source: string; what: string }[];
+  /** create: wait on the exec fifo; exec: just close the pipe */
+  waitFifo: boolean;
+  /** pointer prefix for the process object ("/process" or "" for process.json) */
+  base?: string;
+}
+
+/** The ops that turn the (rooted) init into the user's process. Shared by create and exec. */
+export function addProcessOps(add: AddFn, proc: NonNullable<Spec['process']>, o: ProcessOpts): void {
+  const base = o.base ?? '/process';
+  (proc.rlimits ?? []).forEach((r, i) => {
+    add('SETRLIMIT', [u64(rlimitNumber(r.type, `${base}/rlimits/${i}/type`)), u64(rlimitValue(r.soft)), u64(rlimitValue(r.hard))], `${base}/rlimits/${i}`, `${r.type} soft=${r.soft} hard=${r.hard}`);
+  });
+  if (proc.noNewPrivileges) add('PRCTL', [u64(PR_SET_NO_NEW_PRIVS), u64(1)], `${base}/noNewPrivileges`, 'no_new_privs');
+
+  // runc 1.1 order: without NNP the filter goes in before the capability drop
+  // (loading it needs CAP_SYS_ADMIN or NNP); with NNP, just before exec.
+  const seccompEarly = o.seccomp && !proc.noNewPrivileges;
+  if (seccompEarly) add('SECCOMP', [bytes(o.seccomp!.program), u64(o.seccomp!.flags)], '/linux/seccomp', `seccomp filter (${o.seccomp!.program.length / 8} insns)`);
+
+  add('SET_CLOEXEC_FROM', [u64(o.firstPrivateFd)], 'runtime', `close-on-exec every fd >= ${o.firstPrivateFd}`);
+  const caps: CapMasks = capsToMasks(proc.capabilities, `${base}/capabilities`, o.lastCap);
+  if (caps.dropBounding) add('CAPBSET_DROP', [u64(caps.dropBounding)], `${base}/capabilities/bounding`, 'drop from the bounding set');
+  add('PRCTL', [u64(PR_SET_KEEPCAPS), u64(1)], 'runtime', 'keep capabilities across setuid');
+  const user = proc.user;
+  add('SETGROUPS', [bytes(gidBytes(user.additionalGids ?? []))], `${base}/user/additionalGids`, `groups ${(user.additionalGids ?? []).join(',') || '(none)'}`);
+  add('SETRESGID', [u64(user.gid)], `${base}/user/gid`, `gid ${user.gid}`);
+  add('SETRESUID', [u64(user.uid)], `${base}/user/uid`, `uid ${user.uid}`);
+  add('CHDIR', [str(proc.cwd)], `${base}/cwd`, `cwd ${proc.cwd}`);
+  add('PRCTL', [u64(PR_SET_KEEPCAPS), u64(0)], 'runtime', 'stop keeping capabilities');
+  add('CAPSET', [u64(caps.effective), u64(caps.permitted), u64(caps.inheritable)], `${base}/capabilities`, 'effective, permitted, inheritable');
+  // the kernel only lets a cap be ambient if it is permitted and inheritable;
+  // runc silently ends up without the others, and so do we
+  const ambient = caps.ambient & caps.permitted & caps.inheritable;
+  if (ambient) add('AMBIENT_RAISE', [u64(ambient)], `${base}/capabilities/ambient`, 'raise ambient');
+  add('UMASK', [u64(user.umask ?? 0o022)], `${base}/user/umask`, `umask ${(user.umask ?? 0o022).toString(8)}`);
+
+  const args = proc.args ?? [];
+  const env = [...(proc.env ?? [])];
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${o.home ?? '/'}`);
+  const name = args[0];
+  add('LOOKUP', [strv(lookupCandidates(name, env, proc.cwd)), str(name)], `${base}/args/0`, `find ${name}`);
+  if (o.waitFifo) add('WAIT_FIFO', [], 'runtime', 'wait for `start` on the exec fifo');
+  else add('DONE', [], 'runtime', 'report success to the parent');
+  for (const h of o.startHooks ?? []) add('RUN_HOOK', h.args, h.source, h.what);
+  if (o.seccomp && !seccompEarly) add('SECCOMP', [bytes(o.seccomp.program), u64(o.seccomp.flags)], '/linux/seccomp', `seccomp filter (${o.seccomp.program.length / 8} insns)`);
+  add('EXEC', [strv(args), strv(env)], `${base}/args`, `exec ${args.join(' ')}`);
+}
+
+function gidBytes(gids: number[]): Buffer {
+  const b = Buffer.alloc(gids.length * 4);
+  gids.forEach((g, i) => b.writeUInt32LE(g >>> 0, i * 4));
+  return b;
+}
+
+/** Where to look for the program, as Go's exec.LookPath does in runc's init. */
+export function lookupCandidates(name: string, env: string[], cwd: string): string[] {
+  if (name.includes('/')) return [posix.resolve(cwd, name)];
+  let path: string | undefined;
+  for (const e of env) if (e.startsWith('PATH=')) path = e.slice(5);
+  if (path === undefined) return [];
+  return path.split(':').map((dir) => posix.resolve(cwd, dir === '' ? '.' : dir, name));
+}
+
+function hookArgs(h: Hook, state: string): PlanOp['args'] {
+  return [str(h.path), strv(h.args ?? [h.path]), strv(h.env ?? []), u64(h.timeout ?? 0), str(state)];
+}
+
+export { makedev };
