@@ -136,8 +136,11 @@ export function goQuote(s: string): string {
 
 function goNumber(n: number): string {
   if (Number.isInteger(n)) {
-    if (Math.abs(n) < 1e21) return String(n);
-    if (n === 18446744073709551616) return '18446744073709551615'; // uint64 max after JSON.parse rounding
+    if (Number.isSafeInteger(n)) return String(n);
+    // Beyond 2^53 a double is not exact; print its exact integer value as Go
+    // prints an integer field, except for the doubles that 2^64-1 and 2^63-1
+    // round to, which can only have come from uint64/int64 maxima.
+    if (n === 18446744073709551616) return '18446744073709551615';
     if (n === 9223372036854775808) return '9223372036854775807';
     return BigInt(n).toString();
   }

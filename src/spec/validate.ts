@@ -55,13 +55,27 @@ interface Ctx {
 
 // ---------------------------------------------------------------- helpers
 
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+const HAS_CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+const escControl = (s: string): string => s.replace(CONTROL, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+
+/** A pointer as shown in messages: control characters escaped, huge keys cut (err.pointer stays exact). */
+function showPointer(pointer: string): string {
+  let s = HAS_CONTROL.test(pointer) ? escControl(pointer) : pointer;
+  if (s.length > 256) s = s.slice(0, 256) + '…';
+  return s;
+}
+
 function fail(pointer: string, message: string): never {
-  throw new SpecError(pointer, message);
+  const e = new SpecError(pointer, message);
+  const shown = showPointer(pointer);
+  if (shown !== pointer) e.message = `${shown}: ${message}`; // keep it on one short line
+  throw e;
 }
 
 function warn(c: Ctx, pointer: string, message: string): void {
   if (c.strict) fail(pointer, message);
-  c.warnings.push(`${pointer === '' ? 'config' : pointer}: ${message}`);
+  c.warnings.push(`${pointer === '' ? 'config' : showPointer(pointer)}: ${message}`);
 }
 
 /** RFC 6901 token escaping, only for keys that come from the document (map keys). */
@@ -94,7 +108,7 @@ function desc(v: unknown): string {
 /** JSON-quote a string for a message, truncated to keep messages on one short line. */
 function quote(s: string): string {
   const t = s.length > 64 ? s.slice(0, 64) : s;
-  return JSON.stringify(t) + (s.length > 64 ? '…' : '');
+  return escControl(JSON.stringify(t)) + (s.length > 64 ? '…' : '');
 }
 
 /** Read o[k]; null is treated as absent and removed. */
