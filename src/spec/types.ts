@@ -141,6 +141,14 @@ export interface LinuxTimeOffset {
   nanosecs?: number;
 }
 
+export interface LinuxIntelRdt {
+  closID?: string;
+  l3CacheSchema?: string;
+  memBwSchema?: string;
+  enableCMT?: boolean;
+  enableMBM?: boolean;
+}
+
 export interface Linux {
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
@@ -154,7 +162,7 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
-  intelRdt?: Record<string, unknown>;
+  intelRdt?: LinuxIntelRdt;
   personality?: { domain: string; flags?: string[] };
   timeOffsets?: Record<string, LinuxTimeOffset>;
 }
