@@ -178,3 +178,55 @@ function checkMem(k: number, pc: number): number {
   if (k >= BPF_MEMWORDS) throw new Error(`BPF: scratch memory index ${k} out of range at ${pc}`);
   return k;
 }
+
+/**
+ * Static checks the kernel applies to a seccomp filter (bpf_check_classic +
+ * seccomp_check_filter): size, known opcodes, aligned seccomp_data loads,
+ * jumps inside the program, scratch memory bounds, ends with a return.
+ * Returns null when the program is acceptable, else the first problem.
+ */
+export function checkProgram(program: Buffer): string | null {
+  if (program.length === 0 || program.length % 8 !== 0) return `bad program length ${program.length}`;
+  const insns = decodeProgram(program);
+  if (insns.length > BPF_MAXINSNS) return `${insns.length} instructions > ${BPF_MAXINSNS}`;
+  for (let pc = 0; pc < insns.length; pc++) {
+    const { code, jt, jf, k } = insns[pc];
+    const cls = code & 0x07;
+    const where = `insn ${pc}`;
+    switch (cls) {
+      case BPF_LD: {
+        const mode = code & 0xe0;
+        if (mode === BPF_ABS) {
+          if ((code & 0x18) !== BPF_W || k % 4 !== 0 || k >= SECCOMP_DATA_SIZE) return `${where}: bad seccomp_data load`;
+        } else if (mode === BPF_MEM) { if (k >= BPF_MEMWORDS) return `${where}: bad M[] index`; }
+        else if (mode !== BPF_IMM && mode !== BPF_LEN) return `${where}: bad load mode`;
+        break;
+      }
+      case BPF_LDX: {
+        const mode = code & 0xe0;
+        if (mode === BPF_MEM) { if (k >= BPF_MEMWORDS) return `${where}: bad M[] index`; }
+        else if (mode !== BPF_IMM && mode !== BPF_LEN) return `${where}: bad ldx mode`;
+        break;
+      }
+      case BPF_ST: case BPF_STX: if (k >= BPF_MEMWORDS) return `${where}: bad M[] index`; break;
+      case BPF_ALU: {
+        const op = code & 0xf0;
+        if (op > BPF_XOR) return `${where}: bad alu op`;
+        if ((op === BPF_DIV || op === BPF_MOD) && (code & 0x08) === 0 && k === 0) return `${where}: division by zero`;
+        break;
+      }
+      case BPF_JMP: {
+        const op = code & 0xf0;
+        if (op === BPF_JA) { if (pc + 1 + (k >>> 0) >= insns.length) return `${where}: ja out of range`; }
+        else if (op === BPF_JEQ || op === BPF_JGT || op === BPF_JGE || op === BPF_JSET) {
+          if (pc + 1 + jt >= insns.length || pc + 1 + jf >= insns.length) return `${where}: jump out of range`;
+        } else return `${where}: bad jump op`;
+        break;
+      }
+      case BPF_RET: if ((code & 0x18) !== 0 && (code & 0x18) !== BPF_A) return `${where}: bad ret`; break;
+      case BPF_MISC: if ((code & 0xf8) !== BPF_TAX && (code & 0xf8) !== BPF_TXA) return `${where}: bad misc`; break;
+    }
+  }
+  if ((insns[insns.length - 1].code & 0x07) !== BPF_RET) return 'program does not end with a return';
+  return null;
+}

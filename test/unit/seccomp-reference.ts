@@ -4,10 +4,11 @@
 // trees, no BPF - it walks the config for every query.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { LinuxSeccomp } from '../../src/spec/types.ts';
 import { syscallNumber } from '../../src/seccomp/syscalls.ts';
+import { AUDIT_ARCH_NAMES } from '../../src/seccomp/constants.ts';
+import { decodeProgram } from '../../src/seccomp/interp.ts';
 
 export const AUDIT_X86_64 = 0xc000003e;
 export const AUDIT_I386 = 0x40000003;
@@ -148,9 +149,8 @@ export function reference(cfg: LinuxSeccomp, d: Data, opts: RefOptions = {}): Re
   return kill;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
 /** /work/shared/clients relative to the repo: ../shared/clients */
-export const CLIENTS_DIR = resolve(here, '../../../shared/clients');
+export const CLIENTS_DIR = resolve(__dirname, '../../../shared/clients');
 
 export function loadClientProfile(client: 'docker' | 'podman'): LinuxSeccomp | undefined {
   const f = resolve(CLIENTS_DIR, `config-${client}.json`);
@@ -164,3 +164,37 @@ export const EDGE_VALUES: bigint[] = [
   0x1ffffffffn, 0x7fffffffffffffffn, 0x8000000000000000n, 0x8000000000000001n, 0xfffffffeffffffffn,
   0xffffffff00000000n, 0xfffffffffffffffen, 0xffffffffffffffffn,
 ];
+
+/**
+ * Data-flow check of what the accumulator holds at every conditional jump
+ * (all jumps go forward, so one pass suffices). Returns a description of the
+ * first comparison made on an ambiguous accumulator (paths that loaded
+ * different words merge before it) or of a syscall-number-like constant
+ * compared with seccomp_data.arch; null when every comparison is well defined.
+ */
+export function accumulatorProblem(program: Buffer): string | null {
+  const insns = decodeProgram(program);
+  const holds = new Array<string | undefined>(insns.length);
+  holds[0] = '';
+  const flow = (t: number, v: string) => {
+    if (t < insns.length) holds[t] = holds[t] === undefined || holds[t] === v ? v : '?';
+  };
+  for (let pc = 0; pc < insns.length; pc++) {
+    const { code, jt, jf, k } = insns[pc];
+    const a = holds[pc];
+    if (a === undefined) continue; // unreachable
+    switch (code & 7) {
+      case 0: flow(pc + 1, code === 0x20 ? `[${k}]` : '#'); break; // ld
+      case 4: flow(pc + 1, `${a}&${k}`); break; // alu
+      case 5:
+        if ((code & 0xf0) === 0) { flow(pc + 1 + k, a); break; } // ja
+        if (a === '?') return `insn ${pc}: comparison on an ambiguous accumulator`;
+        if (a === '[4]' && !AUDIT_ARCH_NAMES.has(k >>> 0)) return `insn ${pc}: compares seccomp_data.arch with ${k}`;
+        flow(pc + 1 + jt, a); flow(pc + 1 + jf, a);
+        break;
+      case 6: break; // ret
+      default: flow(pc + 1, '?');
+    }
+  }
+  return null;
+}
