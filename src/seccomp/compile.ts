@@ -202,7 +202,8 @@ function condText(c: Cond): string {
 // Back-to-front BPF emitter
 
 interface Target { pos: number } // index counted from the END of the program
-type Dest = Target | { ret: number; why: string };
+type Why = string | (() => string);
+type Dest = Target | { ret: number; why: Why };
 
 const MAXJ = 255;
 
@@ -223,9 +224,9 @@ class Emitter {
     return { pos: this.code.length - 1 };
   }
 
-  ret(action: number, why: string): Target {
+  ret(action: number, why: Why): Target {
     if (action === SECCOMP_RET_USER_NOTIF) this.notify = true;
-    const t = this.push(BPF_RET | BPF_K, 0, 0, action, `${retName(action)}: ${why}`);
+    const t = this.push(BPF_RET | BPF_K, 0, 0, action, `${retName(action)}: ${typeof why === 'string' ? why : why()}`);
     this.rets.set(action, t.pos);
     return t;
   }
@@ -272,10 +273,16 @@ class Emitter {
     for (let i = 0; i < n; i++) {
       const src = n - 1 - i;
       const off = i * 8;
-      buf.writeUInt16LE(this.code[src], off);
+      const code = this.code[src];
+      const k = this.k[src];
+      buf[off] = code & 0xff;
+      buf[off + 1] = code >>> 8;
       buf[off + 2] = this.jt[src];
       buf[off + 3] = this.jf[src];
-      buf.writeUInt32LE(this.k[src], off + 4);
+      buf[off + 4] = k & 0xff;
+      buf[off + 5] = (k >>> 8) & 0xff;
+      buf[off + 6] = (k >>> 16) & 0xff;
+      buf[off + 7] = k >>> 24;
       comments[i] = this.comments[src];
     }
     return { program: buf, comments };
@@ -289,7 +296,16 @@ interface Section {
   label: string;
   /** Base layer: [start, outcome|null] sorted by start; null = "filter" (rules, then default). */
   base: [number, number | null][];
-  entries: Map<number, Outcome>;
+  /** Syscall outcomes sorted by number. */
+  entries: [number, Outcome][];
+}
+
+function sortedEntries(m: Map<number, Outcome> | undefined, bias: number): [number, Outcome][] {
+  if (m === undefined) return [];
+  const keys = Int32Array.from(m.keys()).sort();
+  const out = new Array<[number, Outcome]>(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = [keys[i] + bias, m.get(keys[i])!];
+  return out;
 }
 
 /** Paint [lo, hi] with `v` on a sorted breakpoint list covering 0..2^32-1. */
@@ -383,55 +399,66 @@ export function compileSeccomp(cfg: LinuxSeccomp, opts: CompileOptions = {}): Co
     !(cfg.defaultErrnoRet === ENOSYS) &&
     ![SECCOMP_RET_ALLOW, SECCOMP_RET_LOG].includes(dflt) && (dflt & 0xffff0000) >>> 0 !== SECCOMP_RET_TRACE;
   const last = new Map<SeccompArch, number>();
-  if (stub) {
-    for (const arch of arches) {
-      let max = 0;
-      for (const r of rules) for (const { name } of r.names) {
-        // on i386 libseccomp resolves the socketcall/ipc family to negative pseudo numbers
-        if (arch === 'x86' && (SOCKETCALL.has(name) || IPC.has(name))) continue;
-        const nr = syscallNumber(arch, name);
-        if (nr !== undefined && nr > max) max = nr;
-      }
-      if (max !== 0) last.set(arch, max);
-    }
-  }
 
   // ---- per-ABI outcome for each syscall number
+  // libseccomp: an unconditional rule replaces every argument rule of the
+  // syscall, and the first unconditional rule wins over later ones; argument
+  // rules are kept in config order.
   const perArch = new Map<SeccompArch, Map<number, Outcome>>();
   for (const arch of arches) {
     const wide = arch === 'x86_64';
+    // keys are kept below 2^30 (x32: without X32_SYSCALL_BIT) so V8 stores them as small integers
+    const bias = arch === 'x32' ? X32_SYSCALL_BIT : 0;
+    const uncond = new Map<number, number>();
     const lists = new Map<number, Entry[]>();
-    const add = (nr: number, e: Entry) => {
-      const l = lists.get(nr);
-      if (l) l.push(e); else lists.set(nr, [e]);
-    };
+    let max = 0;
     for (const r of rules) {
-      if (r.action === dflt) continue; // runc skips rules that repeat the default action
+      const skip = r.action === dflt; // runc skips rules that repeat the default action
+      const conds = skip ? null : lowerAll(r.conds, wide);
       for (const { name, ptr } of r.names) {
         if (arch === 'x86') {
           const mux = SOCKETCALL.get(name) ?? IPC.get(name);
           if (mux !== undefined) {
-            // libseccomp also filters the multiplexed form: socketcall/ipc with args[0] == call
-            // number; the rule's other argument tests are kept (its args[0] test is replaced).
-            const muxCond: Cond = { arg: 0, op: 'EQ', mask: U64_MAX, datum: BigInt(mux), ptr: `${ptr} (${SOCKETCALL.has(name) ? 'socketcall' : 'ipc'} #${mux})` };
-            const conds = [muxCond, ...r.conds.filter((c) => c.arg !== 0)];
-            const nr = SOCKETCALL.has(name) ? NR_SOCKETCALL_X86 : NR_IPC_X86;
-            add(nr, { action: r.action, conds: lowerAll(conds, false), ptr, name: `${syscallName('x86', nr)}:${name}` });
+            // libseccomp resolves these to pseudo numbers on i386 (not counted for the
+            // ENOSYS stub) and also filters the multiplexed form: socketcall/ipc with
+            // args[0] == call number; the rule's other argument tests are kept (its
+            // args[0] test is replaced).
+            if (skip) continue;
+            const sock = SOCKETCALL.has(name);
+            const muxCond: Cond = { arg: 0, op: 'EQ', mask: U64_MAX, datum: BigInt(mux), ptr: `${ptr} (${sock ? 'socketcall' : 'ipc'} #${mux})` };
+            const mnr = sock ? NR_SOCKETCALL_X86 : NR_IPC_X86;
+            if (!uncond.has(mnr)) {
+              const e: Entry = { action: r.action, conds: lowerAll([muxCond, ...r.conds.filter((c) => c.arg !== 0)], false), ptr, name: `${sock ? 'socketcall' : 'ipc'}:${name}` };
+              const l = lists.get(mnr);
+              if (l) l.push(e); else lists.set(mnr, [e]);
+            }
+            const direct = syscallNumber(arch, name);
+            if (direct === undefined || uncond.has(direct)) continue;
+            if (conds === null) uncond.set(direct, r.action);
+            else {
+              const e: Entry = { action: r.action, conds, ptr, name };
+              const l = lists.get(direct);
+              if (l) l.push(e); else lists.set(direct, [e]);
+            }
+            continue;
           }
         }
-        const nr = syscallNumber(arch, name);
-        if (nr === undefined) continue;
-        add(nr, { action: r.action, conds: lowerAll(r.conds, wide), ptr, name });
+        const full = syscallNumber(arch, name);
+        if (full === undefined) continue;
+        if (full > max) max = full;
+        const nr = full - bias;
+        if (skip || uncond.has(nr)) continue;
+        if (conds === null) uncond.set(nr, r.action);
+        else {
+          const e: Entry = { action: r.action, conds, ptr, name };
+          const l = lists.get(nr);
+          if (l) l.push(e); else lists.set(nr, [e]);
+        }
       }
     }
-    const out = new Map<number, Outcome>();
-    for (const [nr, list] of lists) {
-      // libseccomp: an unconditional rule replaces every argument rule of the syscall,
-      // and the first unconditional rule wins over later ones.
-      const uncond = list.find((e) => e.conds === null);
-      if (uncond) out.set(nr, uncond.action);
-      else out.set(nr, { nr, name: list[0].name, rules: list });
-    }
+    if (stub && max !== 0) last.set(arch, max);
+    const out = new Map<number, Outcome>(uncond);
+    for (const [nr, list] of lists) if (!uncond.has(nr)) out.set(nr, { nr: nr + bias, name: list[0].name, rules: list });
     perArch.set(arch, out);
   }
 
@@ -454,15 +481,14 @@ export function compileSeccomp(cfg: LinuxSeccomp, opts: CompileOptions = {}): Co
       base = paint(base, l32 + 1, 0x7fffffff, enosys);
       base = paint(base, 0xc0000000, U32, enosys);
     }
-    const entries = new Map<number, Outcome>();
-    for (const a of ['x86_64', 'x32'] as const) for (const [nr, o] of perArch.get(a) ?? []) entries.set(nr, o);
+    const entries = [...sortedEntries(perArch.get('x86_64'), 0), ...sortedEntries(perArch.get('x32'), X32_SYSCALL_BIT)];
     sections.push({ audit: AUDIT_ARCH_X86_64, label: hasX32 ? (has64 ? 'x86_64+x32' : 'x32') : 'x86_64', base, entries });
   }
   if (arches.has('x86')) {
     let base: [number, number | null][] = [[0, null]];
     const l = last.get('x86');
     if (l !== undefined) base = paint(base, l + 1, U32, (SECCOMP_RET_ERRNO | ENOSYS) >>> 0);
-    sections.push({ audit: AUDIT_ARCH_I386, label: 'i386', base, entries: perArch.get('x86')! });
+    sections.push({ audit: AUDIT_ARCH_I386, label: 'i386', base, entries: sortedEntries(perArch.get('x86'), 0) });
   }
   if (native === 'x86' && sections.length === 2) sections.reverse(); // native ABI first
 
@@ -516,7 +542,7 @@ interface Interval { start: number; end: number; o: Outcome }
 
 /** Cover 0..2^32-1 with intervals of equal outcome, merging neighbours that return the same value. */
 function intervals(sec: Section, dflt: number): Interval[] {
-  const nrs = [...sec.entries.keys()].sort((a, b) => a - b);
+  const ents = sec.entries;
   const out: Interval[] = [];
   const push = (start: number, end: number, o: Outcome) => {
     const prev = out[out.length - 1];
@@ -527,13 +553,13 @@ function intervals(sec: Section, dflt: number): Interval[] {
   for (let si = 0; si < sec.base.length; si++) {
     const [s, v] = sec.base[si];
     const e = si + 1 < sec.base.length ? sec.base[si + 1][0] - 1 : U32;
-    while (ni < nrs.length && nrs[ni] < s) ni++;
+    while (ni < ents.length && ents[ni][0] < s) ni++;
     if (v !== null) { push(s, e, v); continue; }
     let cur = s;
-    while (ni < nrs.length && nrs[ni] <= e) {
-      const nr = nrs[ni++];
+    while (ni < ents.length && ents[ni][0] <= e) {
+      const [nr, o] = ents[ni++];
       if (nr > cur) push(cur, nr - 1, dflt);
-      push(nr, nr, sec.entries.get(nr)!);
+      push(nr, nr, o);
       cur = nr + 1;
     }
     if (cur <= e) push(cur, e, dflt);
@@ -541,7 +567,7 @@ function intervals(sec: Section, dflt: number): Interval[] {
   return out;
 }
 
-function outcomeDest(em: Emitter, o: Outcome, dflt: number, why: string): Dest {
+function outcomeDest(em: Emitter, o: Outcome, dflt: number, why: Why): Dest {
   if (typeof o === 'number') return { ret: o, why };
   return emitBlock(em, o, dflt);
 }
@@ -552,11 +578,11 @@ function emitTree(em: Emitter, iv: Interval[], lo: number, hi: number, dflt: num
     const n = i.start === i.end ? nameOf(i.start) : '';
     return i.start === i.end ? `${i.start}${n ? ` (${n})` : ''}` : `${i.start}..${i.end}`;
   };
-  const why = (i: Interval) => `nr ${label(i)}`;
+  const why = (i: Interval) => () => `nr ${label(i)}`;
   if (lo === hi) return outcomeDest(em, iv[lo].o, dflt, why(iv[lo]));
   // three intervals whose outer two return the same: a single `jeq` on the middle number
   if (hi - lo === 2 && iv[lo + 1].start === iv[lo + 1].end && typeof iv[lo].o === 'number' && iv[lo].o === iv[hi].o) {
-    const other: Dest = { ret: iv[lo].o as number, why: `nr ${iv[lo].start}..${iv[hi].end} except ${iv[lo + 1].start}` };
+    const other: Dest = { ret: iv[lo].o as number, why: () => `nr ${iv[lo].start}..${iv[hi].end} except ${iv[lo + 1].start}` };
     const mid = outcomeDest(em, iv[lo + 1].o, dflt, why(iv[lo + 1]));
     return em.jmp(BPF_JEQ, iv[lo + 1].start, mid, other, `nr == ${label(iv[lo + 1])}`);
   }
@@ -569,10 +595,10 @@ function emitTree(em: Emitter, iv: Interval[], lo: number, hi: number, dflt: num
 
 /** Argument checks of one syscall: rules in order, first full match returns its action, else the default. */
 function emitBlock(em: Emitter, b: Block, dflt: number): Dest {
-  let next: Dest = { ret: dflt, why: `defaultAction (${b.name}: no argument rule matched)` };
+  let next: Dest = { ret: dflt, why: () => `defaultAction (${b.name}: no argument rule matched)` };
   for (let ri = b.rules.length - 1; ri >= 0; ri--) {
     const r = b.rules[ri];
-    let pass: Dest = { ret: r.action, why: `${r.ptr} (${r.name})` };
+    let pass: Dest = { ret: r.action, why: () => `${r.ptr} (${r.name})` };
     const conds = r.conds!;
     for (let ci = conds.length - 1; ci >= 0; ci--) pass = emitCond(em, conds[ci], pass, next, `${r.ptr} (${r.name})`);
     next = pass;

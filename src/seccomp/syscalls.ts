@@ -8,25 +8,29 @@ import { X86_64_TABLE, X86_TABLE, X32_TABLE } from './syscalls-x86.ts';
 
 interface Table {
   byName: Map<string, number>;
-  byNr: Map<number, string>;
+  /** index: number - base */
+  byNr: string[];
+  base: number;
 }
 
 const tables = new Map<SeccompArch, Table>();
 
 function parseTable(text: string, base: number): Table {
   const byName = new Map<string, number>();
-  const byNr = new Map<number, string>();
+  const byNr: string[] = [];
   let nr = 0;
   for (const tok of text.split(' ')) {
     if (tok.charCodeAt(0) === 126 /* ~ */) {
-      nr += tok.length === 1 ? 1 : Number(tok.slice(1));
+      const n = tok.length === 1 ? 1 : Number(tok.slice(1));
+      for (let i = 0; i < n; i++) byNr.push('');
+      nr += n;
       continue;
     }
     byName.set(tok, base + nr);
-    byNr.set(base + nr, tok);
+    byNr.push(tok);
     nr++;
   }
-  return { byName, byNr };
+  return { byName, byNr, base };
 }
 
 function table(arch: SeccompArch): Table {
@@ -66,7 +70,9 @@ export function syscallNumber(arch: SeccompArch, name: string): number | undefin
 
 /** Name of syscall `nr` on `arch`, if the kernel headers know it. */
 export function syscallName(arch: SeccompArch, nr: number): string | undefined {
-  return table(arch).byNr.get(nr);
+  const t = table(arch);
+  const name = t.byNr[nr - t.base];
+  return name === '' ? undefined : name;
 }
 
 /** Is `name` a syscall (or an i386 socketcall/ipc sub-call) on any x86 ABI? */

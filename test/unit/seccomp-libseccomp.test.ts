@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import type { LinuxSeccomp } from '../../src/spec/types.ts';
-import { compileSeccomp, retName, runFilter, checkProgram } from '../../src/seccomp/index.ts';
+import { compileSeccomp, retName, runFilter, checkProgram, syscallTable } from '../../src/seccomp/index.ts';
 import { AUDIT_I386, AUDIT_X86_64, X32_BIT, accumulatorProblem, actionValue, loadClientProfile, reference } from './seccomp-reference.ts';
 import type { Data } from './seccomp-reference.ts';
 import { dataArb, profileArb } from './seccomp-arbitraries.ts';
@@ -145,4 +145,24 @@ test('libseccomp differential: random profiles', (t) => {
     `${miscompiled} differed where libseccomp compares an ambiguous accumulator (its bug), ${stats.checked} verdicts identical; ${stats.ambiguous} inputs matched conflicting argument rules ` +
     `(skiff: first rule in config order; libseccomp agreed on ${stats.ambiguousAgree})`);
   assert.ok(stats.checked > 5000, `only ${stats.checked} comparisons`);
+});
+
+test('syscall tables agree with libseccomp where both know a name', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  for (const [abi, lscArch] of [['x86_64', 'x86_64'], ['x86', 'x86'], ['x32', 'x32']] as const) {
+    const table = syscallTable(abi);
+    const out = execFileSync(bin, ['--resolve', lscArch], { input: [...table.keys()].join('\n'), encoding: 'utf8' });
+    let same = 0;
+    const unknown: string[] = [];
+    for (const line of out.trim().split('\n')) {
+      const [name, num] = line.split(' ');
+      const n = Number(num);
+      if (n === -1) { unknown.push(name); continue; } // newer than this libseccomp
+      if (n < 0) continue; // pseudo number (i386 socketcall/ipc family)
+      assert.equal(table.get(name), n >>> 0, `${abi} ${name}`);
+      same++;
+    }
+    t.diagnostic(`${abi}: ${same} numbers identical; unknown to libseccomp: ${unknown.join(' ') || 'none'}`);
+    assert.ok(same > 300);
+  }
 });
