@@ -214,6 +214,7 @@ class Emitter {
   readonly k: number[] = [];
   readonly comments: string[] = [];
   private readonly rets = new Map<number, number>();
+  private readonly shared = new Set<number>();
   notify = false;
 
   get len(): number { return this.code.length; }
@@ -246,7 +247,10 @@ class Emitter {
       return this.push(BPF_JMP | BPF_JA, 0, 0, this.len - d.pos - 1, 'long jump');
     }
     const cached = this.rets.get(d.ret);
-    if (cached !== undefined && this.len - cached - 1 + slack <= MAXJ) return { pos: cached };
+    if (cached !== undefined && this.len - cached - 1 + slack <= MAXJ) {
+      this.shared.add(cached);
+      return { pos: cached };
+    }
     return this.ret(d.ret, d.why);
   }
 
@@ -283,7 +287,7 @@ class Emitter {
       buf[off + 5] = (k >>> 8) & 0xff;
       buf[off + 6] = (k >>> 16) & 0xff;
       buf[off + 7] = k >>> 24;
-      comments[i] = this.comments[src];
+      comments[i] = this.shared.has(src) ? `${retName(k)} (shared return)` : this.comments[src];
     }
     return { program: buf, comments };
   }
@@ -333,6 +337,7 @@ function paint(segs: [number, number | null][], lo: number, hi: number, v: numbe
 export function compileSeccomp(cfg: LinuxSeccomp, opts: CompileOptions = {}): CompiledSeccomp {
   const p = opts.pointer ?? '/linux/seccomp';
   const native: SeccompArch = opts.nativeArch ?? 'x86_64';
+  if (native !== 'x86_64' && native !== 'x86' && native !== 'x32') throw new Error(`seccomp: unsupported native architecture ${String(native)}`);
   const warnings: string[] = [];
   if (!isPlainObject(cfg)) throw new SpecError(p, 'must be an object');
 

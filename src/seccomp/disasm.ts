@@ -96,7 +96,7 @@ export function disassemble(program: Buffer, comments?: string[]): string {
         }
         const name = JMP[op] ?? '???';
         const imm = (code & 0x08) !== BPF_X;
-        const src = !imm ? 'x' : loaded === 'nr' ? `#${k}` : `#${hex(k)}`;
+        const src = !imm ? 'x' : loaded === 'nr' && k < X32_SYSCALL_BIT ? `#${k}` : `#${hex(k)}`;
         text = `${name} ${src}, ${jt}, ${jf}`;
         const tt = pc + 1 + jt;
         const ff = pc + 1 + jf;
