@@ -21,18 +21,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 
@@ -528,6 +532,106 @@ static void op_sync(struct args *g) {
   if (t != MSG_SYNC_ACK) _exit(122);
 }
 
+/* ---- terminals (process.terminal) ---- */
+
+/* Bind the pty slave over /dev/console. The target is created or verified
+ * here, never followed: a symlink or a directory planted by the image is
+ * refused (CVE-2025-52565). */
+static void mount_console(int peer) {
+  int dfd = open_in_root("/dev", O_PATH | O_DIRECTORY);
+  if (dfd < 0) fail(errno, "open /dev");
+  int fd = openat(dfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    int c = openat(dfd, "console", O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0666);
+    if (c < 0 && errno != EEXIST) fail(errno, "create /dev/console");
+    if (c >= 0) close(c);
+    fd = openat(dfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (fd < 0) fail(errno, "open /dev/console");
+  struct stat st;
+  if (fstat(fd, &st) < 0) fail(errno, "stat /dev/console");
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+    fail(EINVAL, "/dev/console is not a regular file or a character device (mode 0%o); refusing to mount the console over it", st.st_mode & S_IFMT);
+  char src[64], dst[64];
+  fdpath(src, peer);
+  fdpath(dst, fd);
+  if (mount(src, dst, NULL, MS_BIND, NULL) < 0) fail(errno, "bind the console pty on /dev/console");
+  close(fd);
+  close(dfd);
+}
+
+/* A new pty from the container's devpts (verified: a real ptmx on a real
+ * devpts), its master sent over the console socket (SCM_RIGHTS, the name as
+ * payload, as runc does), its slave made our controlling terminal and stdio. */
+static void op_pty(struct args *g) {
+  const char *ptmx = arg_str(g, 0);
+  int sock = (int)arg_u64(g, 1);
+  unsigned rows = (unsigned)arg_u64(g, 2), cols = (unsigned)arg_u64(g, 3);
+  int mount_it = (int)arg_u64(g, 4);
+  int h = open(ptmx, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (h < 0) fail(errno, "open %s", ptmx);
+  struct stat st;
+  struct statfs sfs;
+  if (fstat(h, &st) < 0 || fstatfs(h, &sfs) < 0) fail(errno, "stat %s", ptmx);
+  if (sfs.f_type != DEVPTS_SUPER_MAGIC || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2))
+    fail(EINVAL, "%s is not a ptmx device on a devpts mount", ptmx);
+  char p[64];
+  fdpath(p, h);
+  int master = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) fail(errno, "open %s", ptmx);
+  close(h);
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(errno, "unlock pty");
+  int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (peer < 0) fail(errno, "open the pty peer");
+  if (rows && cols) {
+    struct winsize ws = {(unsigned short)rows, (unsigned short)cols, 0, 0};
+    if (ioctl(master, TIOCSWINSZ, &ws) < 0) fail(errno, "set the console size");
+  }
+  if (mount_it) mount_console(peer);
+  /* send the master */
+  struct iovec iov = {(void *)ptmx, strlen(ptmx)};
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof cbuf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &master, sizeof master);
+  ssize_t r;
+  do r = sendmsg(sock, &m, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) fail(errno, "send the console master over the console socket");
+  close(master);
+  close(sock);
+  /* a new session whose controlling terminal is the slave */
+  if (setsid() < 0 && errno != EPERM) fail(errno, "setsid");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup3(peer, fd, 0) < 0) fail(errno, "dup the console to fd %d", fd);
+  if (peer > 2) close(peer);
+  if (ioctl(0, TIOCSCTTY, 0) < 0) fail(errno, "make the console the controlling terminal");
+}
+
+/* runc's fixStdioPermissions: stdio owned by the process's user (so it can
+ * reopen them, e.g. /dev/stdout), except /dev/null; EPERM/EROFS are ignored. */
+static void op_fix_stdio(struct args *g) {
+  uid_t uid = (uid_t)arg_u64(g, 0);
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+      if (errno == EBADF) continue;
+      fail(errno, "fstat fd %d", fd);
+    }
+    if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) continue;
+    if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EPERM && errno != EROFS && errno != EINVAL) fail(errno, "chown fd %d", fd);
+  }
+}
+
 static void run_op(const struct attr *op) {
   if (op->len < 4) fail(EPROTO, "short op");
   uint16_t code;
@@ -646,6 +750,8 @@ static void run_op(const struct attr *op) {
   case OP_SETSID:
     if (setsid() < 0) fail(errno, "setsid");
     break;
+  case OP_PTY: op_pty(&g); break;
+  case OP_FIX_STDIO: op_fix_stdio(&g); break;
   default: fail(EPROTO, "unknown op %u", code);
   }
 }

@@ -9,6 +9,7 @@ import { VERSION, COMMIT, SPEC_VERSION } from '../version.ts';
 const COMMANDS: Record<string, () => Command> = {
   create: () => require('./commands/create.ts').command,
   delete: () => require('./commands/delete.ts').command,
+  exec: () => require('./commands/exec.ts').command,
   kill: () => require('./commands/kill.ts').command,
   list: () => require('./commands/list.ts').command,
   run: () => require('./commands/run.ts').command,

@@ -25,6 +25,7 @@ import { DEFAULT_ROOT, DirLock, FIFO, makeContainerDir, procStat, removeContaine
 import { describeInitError } from './errors.ts';
 import { lookupHome } from './passwd.ts';
 import { compileSeccompFor } from './seccomp.ts';
+import { checkPreservedFds, checkTerminal, closeConsoleSocket, consolePlan, hostWinsize, openConsoleSocket, receiveConsole, withListenEnv, type ConsoleFds } from './console.ts';
 
 export interface CreateOptions {
   id: string;
@@ -38,6 +39,12 @@ export interface CreateOptions {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  /** systemd socket activation: the first listenFds of the preserved fds are
+   * LISTEN_FDS; the process gets LISTEN_FDS=N and LISTEN_PID=1 (as runc) */
+  listenFds?: number;
+  /** the caller stays attached (`run` without -d): a terminal's pty master
+   * comes back in Created.consoleMaster instead of going to --console-socket */
+  foreground?: boolean;
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   strict?: boolean;
   onWarning?: (msg: string) => void;
@@ -49,6 +56,8 @@ export interface Created {
   /** the container's init pid (a child of this process until it exits) */
   pid: number;
   warnings: string[];
+  /** the pty master, with foreground and process.terminal */
+  consoleMaster?: number;
 }
 
 export function hookStateJson(s: Pick<StoredState, 'id' | 'bundle' | 'annotations'>, status: string, pid: number): string {
@@ -60,7 +69,6 @@ export function hookStateJson(s: Pick<StoredState, 'id' | 'bundle' | 'annotation
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const root = resolve(opts.root ?? DEFAULT_ROOT);
   validateId(opts.id);
-  if (opts.consoleSocket) throw new SkiffError('--console-socket is not supported yet');
   let spec: Spec;
   let warnings: string[];
   let bundle: string;
@@ -75,12 +83,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     ({ spec, warnings, bundle, rootfs } = loadBundle(opts.bundle, { strict: opts.strict, forCreate: true }));
   }
   for (const w of warnings) opts.onWarning?.(w);
-  if (spec.process?.terminal) throw new SkiffError('/process/terminal: terminal containers are not supported yet (needs --console-socket)', { pointer: '/process/terminal' });
+  const terminal = !!spec.process?.terminal;
+  checkTerminal(terminal, !opts.foreground, opts.consoleSocket);
 
   const ns = planNamespaces(spec.linux?.namespaces);
   const seccomp = compileSeccompFor(spec, opts.onWarning);
   const preserve = opts.preserveFds ?? 0;
   if (!Number.isInteger(preserve) || preserve < 0 || preserve > 1000) throw new SkiffError(`--preserve-fds: invalid value ${opts.preserveFds}`);
+  checkPreservedFds(preserve);
+  const planSpec = opts.listenFds ? withListenEnv(spec, opts.listenFds) : spec;
 
   // the plan is built (and so validated) before anything exists on the host
   let pid = 0;
@@ -88,7 +99,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const cgroup: CgroupManager = createCgroupManager({ id: opts.id, cgroupsPath: spec.linux?.cgroupsPath, resources: spec.linux?.resources });
   const plan: Plan = buildCreatePlan({
     id: opts.id,
-    spec,
+    spec: planSpec,
     rootfs,
     ns,
     noPivot: opts.noPivot,
@@ -106,6 +117,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     home: lookupHome(rootfs, spec.process!.user.uid, spec.process!.env),
     firstPrivateFd: 3 + preserve,
     hasKcore: existsSync('/proc/kcore'),
+    // a foreground pty starts with our terminal's size, before the process runs
+    console: terminal ? consolePlan(preserve, 1, spec.process!.consoleSize ?? (opts.foreground ? hostWinsize() : undefined)) : undefined,
     lastCap: lastCap(),
   });
 
@@ -114,6 +127,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let lock: DirLock | null = null;
   let init: InitProcess | undefined;
   let statedirFd: number | undefined;
+  let console: ConsoleFds | undefined;
   let cgroupCreated = false;
   const state: StoredState = {
     ociVersion: OCI_VERSION,
@@ -141,7 +155,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     cgroup.set(effectiveResources(spec));
     crashPoint('create:after-cgroup');
     statedirFd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
-    init = new InitProcess({ stdio: opts.stdio, preserveFds: preserve, privateFds: [statedirFd] });
+    if (terminal) console = openConsoleSocket(opts.consoleSocket);
+    init = new InitProcess({ stdio: opts.stdio, preserveFds: preserve, privateFds: console ? [statedirFd, console.child] : [statedirFd] });
     crashPoint('create:after-spawn');
     init.send(bootstrapMessage({
       mode: Mode.CREATE,
@@ -202,7 +217,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     crashPoint('create:after-ready');
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     init.close();
-    return { state, dir, pid, warnings };
+    // the master was sent before DONE: it is waiting in the socket
+    const consoleMaster = console?.parent !== undefined ? receiveConsole(console) : undefined;
+    return { state, dir, pid, warnings, consoleMaster };
   } catch (e) {
     // leave nothing behind: the process, its cgroups, the state dir
     init?.close();
@@ -225,6 +242,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     throw e;
   } finally {
     closeQuietly(statedirFd);
+    closeConsoleSocket(console);
     lock?.release();
   }
 }

@@ -4,6 +4,7 @@ import { native, waitExit, type WaitStatus } from '../native/addon.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { deleteContainer } from './delete.ts';
 import { startContainer } from './start.ts';
+import { ConsoleRelay } from './console.ts';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -17,12 +18,15 @@ export const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQ
 /** Returns the exit code (detached: 0 once started). */
 export async function runContainer(opts: RunOptions): Promise<number> {
   if (!opts.detach) native().setSubreaper();
-  const created = await createContainer(opts);
+  const created = await createContainer({ ...opts, foreground: !opts.detach });
+  // foreground `run -t`: the pty is relayed to our stdio (window size included)
+  const relay = created.consoleMaster !== undefined ? new ConsoleRelay(created.consoleMaster) : undefined;
   let exit: Promise<WaitStatus> | undefined;
   const handlers: [NodeJS.Signals, () => void][] = [];
   if (!opts.detach) {
     exit = waitExit(created.pid);
     for (const sig of opts.forwardSignals ?? FORWARDED) {
+      if (relay && sig === 'SIGWINCH') continue;
       const h = () => {
         try {
           process.kill(created.pid, sig);
@@ -37,11 +41,13 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   try {
     await startContainer(opts.root, opts.id, opts.onWarning);
   } catch (e) {
+    relay?.close();
     if (!opts.detach) await deleteContainer(opts.root, opts.id, true).catch(() => undefined);
     throw e;
   }
   if (opts.detach || !exit) return 0;
   const st = await exit;
+  await relay?.finish();
   for (const [sig, h] of handlers) process.off(sig, h);
   if (!opts.keep) await deleteContainer(opts.root, opts.id, true, opts.onWarning);
   return st.signal ? 128 + st.signal : st.code;

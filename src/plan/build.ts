@@ -43,6 +43,21 @@ export interface CreatePlanInput {
   hasKcore?: boolean;
   /** highest capability the kernel knows (/proc/sys/kernel/cap_last_cap) */
   lastCap?: number;
+  /** process.terminal: the pty to make (its master goes over the console socket) */
+  console?: ConsoleOpts;
+}
+
+/** A pty for process.terminal: the init's fd of the connected console socket. */
+export interface ConsoleOpts {
+  socketFd: number;
+  /** process.consoleSize */
+  rows?: number;
+  cols?: number;
+}
+
+/** The PTY op: made in the container's devpts, /dev/console bound to it for a container's init. */
+export function addConsoleOps(add: AddFn, c: ConsoleOpts, mountConsole: boolean): void {
+  add('PTY', [str('/dev/pts/ptmx'), u64(c.socketFd), u64(c.rows ?? 0), u64(c.cols ?? 0), u64(mountConsole ? 1 : 0)], '/process/terminal', `open a pty${mountConsole ? ', bind it on /dev/console' : ''}, send its master to the console socket`);
 }
 
 /** runc's default device nodes, created in every container with its own /dev. */
@@ -154,6 +169,8 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
     add('PIVOT_ROOT', [str(rootfs), u64(2)], '/root/path', 'chroot into the rootfs (no mount namespace)');
   }
   add('MKDIR_ALL', [str(posix.normalize(proc.cwd)), u64(0o755)], '/process/cwd', `mkdir ${proc.cwd}`);
+  // runc: after the mounts, before the rootfs is made read-only
+  if (inp.console) addConsoleOps(add, inp.console, ns.has('mount'));
   if (spec.root?.readonly) {
     add('MOUNT', [str(''), str('/'), str(''), u64(MS.BIND | MS.REMOUNT | MS.RDONLY | (inp.rootfsLockedFlags ?? 0)), str(''), u64(1)], '/root/readonly', 'remount / read-only');
   }
@@ -207,7 +224,7 @@ function addCgroupMounts(add: AddFn, base: string, list: CgroupMount[], src: str
   }
 }
 
-type AddFn = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => void;
+export type AddFn = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => void;
 
 export interface ProcessOpts {
   home?: string;
@@ -239,6 +256,7 @@ export function addProcessOps(add: AddFn, proc: NonNullable<Spec['process']>, o:
   if (caps.dropBounding) add('CAPBSET_DROP', [u64(caps.dropBounding)], `${base}/capabilities/bounding`, 'drop from the bounding set');
   add('PRCTL', [u64(PR_SET_KEEPCAPS), u64(1)], 'runtime', 'keep capabilities across setuid');
   const user = proc.user;
+  if (user.uid !== 0) add('FIX_STDIO', [u64(user.uid)], `${base}/user/uid`, `stdio owned by uid ${user.uid}`);
   add('SETGROUPS', [bytes(gidBytes(user.additionalGids ?? []))], `${base}/user/additionalGids`, `groups ${(user.additionalGids ?? []).join(',') || '(none)'}`);
   add('SETRESGID', [u64(user.gid)], `${base}/user/gid`, `gid ${user.gid}`);
   add('SETRESUID', [u64(user.uid)], `${base}/user/uid`, `uid ${user.uid}`);

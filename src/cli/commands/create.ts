@@ -18,6 +18,7 @@ export const command: Command = {
       noPivot: !!flags['no-pivot'],
       noNewKeyring: !!flags['no-new-keyring'],
       preserveFds: listenFds() + Number(flags['preserve-fds'] ?? 0),
+      listenFds: listenFds(),
       strict: !!flags.strict,
       onWarning: (m) => g.log.warn(m),
     });

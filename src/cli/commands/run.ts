@@ -23,6 +23,7 @@ export const command: Command = {
       noPivot: !!flags['no-pivot'],
       noNewKeyring: !!flags['no-new-keyring'],
       preserveFds: listenFds() + Number(flags['preserve-fds'] ?? 0),
+      listenFds: listenFds(),
       strict: !!flags.strict,
       detach: !!flags.detach,
       keep: !!flags.keep,
