@@ -2,7 +2,7 @@
 // state dir + exec fifo, spawn the init, bootstrap (namespaces), learn the
 // container's pid, apply cgroups before it runs, send the plan, run the
 // prestart/createRuntime hooks at the sync point, record the state.
-import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync, constants as C } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync, constants as C } from 'node:fs';
 import { dirname, join, resolve, basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Spec } from '../spec/types.ts';
@@ -148,6 +148,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   try {
     lock = DirLock.acquire(dir);
     native().mkfifo(join(dir, FIFO), 0o622);
+    // the init opens it as the container's root user, after setuid
+    chmodSync(join(dir, FIFO), 0o622);
+    const rootIds = hostRootIds(spec);
+    if (rootIds) chownSync(join(dir, FIFO), rootIds.uid, rootIds.gid);
     crashPoint('create:after-fifo');
     writeState(dir, state);
     cgroup.create();
@@ -245,6 +249,17 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     closeConsoleSocket(console);
     lock?.release();
   }
+}
+
+/** Host uid/gid of the container's root, when a user namespace maps it elsewhere. */
+function hostRootIds(spec: Spec): { uid: number; gid: number } | undefined {
+  const find = (m: { containerID: number; hostID: number; size: number }[] | undefined) => {
+    const e = (m ?? []).find((x) => x.containerID <= 0 && 0 < x.containerID + x.size);
+    return e ? e.hostID - e.containerID : undefined;
+  };
+  const uid = find(spec.linux?.uidMappings);
+  const gid = find(spec.linux?.gidMappings);
+  return uid === undefined && gid === undefined ? undefined : { uid: uid ?? 0, gid: gid ?? 0 };
 }
 
 function bootstrapAck(): Buffer {

@@ -107,7 +107,7 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
     const isBind = m.type === 'bind' || (o.flags & MS.BIND) !== 0;
     if (isBind && dest === '/dev') devIsBind = true;
     if (m.type === 'cgroup' && inp.cgroupMounts) {
-      addCgroupMounts(add, dest, inp.cgroupMounts((o.flags & MS.RDONLY) !== 0), src);
+      addCgroupMounts(add, dest, inp.cgroupMounts((o.flags & MS.RDONLY) !== 0), src, (o.flags & MS.RDONLY) !== 0);
       return;
     }
     if (isBind) {
@@ -196,7 +196,7 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
 }
 
 /** runc's mountCgroupV1/V2: a tmpfs with one mount per hierarchy, read-only at the end if asked. */
-function addCgroupMounts(add: AddFn, base: string, list: CgroupMount[], src: string): void {
+function addCgroupMounts(add: AddFn, base: string, list: CgroupMount[], src: string, readonly: boolean): void {
   const links: CgroupMount[] = [];
   let tmpfsRo = 0;
   for (const c of list) {
@@ -219,7 +219,7 @@ function addCgroupMounts(add: AddFn, base: string, list: CgroupMount[], src: str
     }
   }
   for (const l of links) add('SYMLINK', [str(l.source), str(posix.join(base, l.destination))], src, `symlink ${posix.join(base, l.destination)} -> ${l.source}`);
-  if (tmpfsRo || list.some((c) => c.type === 'tmpfs' && c.flags.includes('ro'))) {
+  if (tmpfsRo || (readonly && list.some((c) => c.type === 'tmpfs'))) {
     add('MOUNT', [str(''), str(base), str(''), u64(MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC), str(''), u64(1)], src, `remount ${base} read-only`);
   }
 }

@@ -3,7 +3,7 @@
 // deletes whatever is left and checks nothing leaked (state dirs, cgroups,
 // mounts).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
+import { closeSync, openSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec } from '../../src/spec/default.ts';
@@ -67,14 +67,29 @@ export class Env {
     return dir;
   }
 
+  /**
+   * Run skiff and collect its output. stdout/stderr go to files, not pipes:
+   * a detached container inherits them, and a pipe would stay open (and
+   * spawnSync wait) for as long as the container lives.
+   */
   skiff(args: string[], opts: { input?: string; timeout?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnSyncReturns<string> {
-    return spawnSync(SKIFF, ['--root', this.root, ...args], {
-      encoding: 'utf8',
-      input: opts.input,
-      timeout: opts.timeout ?? 30_000,
-      env: { ...env, ...opts.env },
-      cwd: opts.cwd,
-    });
+    const out = join(this.base, `.out-${process.pid}`);
+    const err = join(this.base, `.err-${process.pid}`);
+    const fo = openSync(out, 'w');
+    const fe = openSync(err, 'w');
+    try {
+      const r = spawnSync(SKIFF, ['--root', this.root, ...args], {
+        input: opts.input,
+        stdio: ['pipe', fo, fe],
+        timeout: opts.timeout ?? 30_000,
+        env: { ...env, ...opts.env },
+        cwd: opts.cwd,
+      });
+      return Object.assign(r, { stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8'), output: [] }) as unknown as SpawnSyncReturns<string>;
+    } finally {
+      closeSync(fo);
+      closeSync(fe);
+    }
   }
 
   /** Like skiff() but async (for concurrent commands or long-running run). */
