@@ -747,6 +747,9 @@ static void run_op(const struct attr *op) {
   case OP_SET_CLOEXEC_FROM:
     if (syscall(SYS_close_range, (unsigned)arg_u64(&g, 0), ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(errno, "close_range");
     break;
+  case OP_UNSHARE:
+    if (unshare((int)arg_u64(&g, 0)) < 0) fail(errno, "unshare 0x%x", (unsigned)arg_u64(&g, 0));
+    break;
   case OP_SETSID:
     if (setsid() < 0) fail(errno, "setsid");
     break;

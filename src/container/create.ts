@@ -164,7 +164,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     crashPoint('create:after-spawn');
     init.send(bootstrapMessage({
       mode: Mode.CREATE,
-      cloneFlags: ns.cloneFlags,
+      cloneFlags: ns.cloneFlags & ~CLONE_FLAGS.cgroup, // unshared by the plan, after cgroups
       join: ns.join,
       timensOffsets: timensOffsets(spec),
       statedirFd: init.privateFdNumbers[0],

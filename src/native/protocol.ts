@@ -82,6 +82,7 @@ export const Op = {
   KEYRING: 30, // session keyring name
   SET_CLOEXEC_FROM: 31, // fd: mark fds >= fd close-on-exec
   SETSID: 32,
+  UNSHARE: 48, // flags: namespaces created only once the parent has set things up (cgroup)
   PTY: 33, // ptmx path, console socket fd, rows, cols, mount /dev/console (0|1): new pty, master sent over the socket, slave becomes the controlling tty and stdio
   FIX_STDIO: 34, // uid: chown fds 0-2 to uid (not /dev/null), as runc's fixStdioPermissions
 } as const;

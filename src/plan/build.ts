@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import type { Hook, Spec } from '../spec/types.ts';
 import { ptr } from '../errors.ts';
 import { MS, parseMountOptions, propagationFlags } from '../config/mount-options.ts';
-import type { NamespacePlan } from '../config/namespaces.ts';
+import { CLONE_FLAGS, type NamespacePlan } from '../config/namespaces.ts';
 import { SyncKind } from '../native/protocol.ts';
 import { bytes, str, strv, u64, type Plan, type PlanOp } from './types.ts';
 import { capsToMasks, type CapMasks } from './caps.ts';
@@ -86,6 +86,9 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
   const proc = spec.process!;
   const userns = ns.has('user');
 
+  // a cgroup namespace is created only now, after the parent moved us into
+  // the container's cgroups, so that its root is the container's cgroup
+  if (ns.creates('cgroup')) add('UNSHARE', [u64(CLONE_FLAGS.cgroup)], '/linux/namespaces', 'new cgroup namespace');
   if (!inp.noNewKeyring) add('KEYRING', [str(`_ses.${inp.id}`)], '', 'join a new session keyring');
 
   // ---- rootfs ----

@@ -3,7 +3,7 @@
 // deletes whatever is left and checks nothing leaked (state dirs, cgroups,
 // mounts).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { closeSync, openSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec } from '../../src/spec/default.ts';
@@ -21,6 +21,7 @@ let rootfsCache: string | undefined;
 export function busyboxRootfs(): string {
   if (rootfsCache) return rootfsCache;
   const dir = mkdtempSync(join(tmpdir(), 'skiff-rootfs-'));
+  chmodSync(dir, 0o755); // reachable by mapped and non-root users
   makeRootfs(dir);
   rootfsCache = dir;
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
