@@ -4,6 +4,7 @@
 export const CRASH_POINTS = [
   'create:after-statedir',
   'create:after-fifo',
+  'create:after-state',
   'create:after-cgroup',
   'create:after-spawn',
   'create:after-pid',
@@ -11,8 +12,10 @@ export const CRASH_POINTS = [
   'create:mid-plan',
   'create:before-ready',
   'create:after-ready',
+  'create:rollback',
   'delete:after-kill',
   'delete:after-cgroup',
+  'delete:after-statedir',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

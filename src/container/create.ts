@@ -154,8 +154,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (rootIds) chownSync(join(dir, FIFO), rootIds.uid, rootIds.gid);
     crashPoint('create:after-fifo');
     writeState(dir, state);
+    crashPoint('create:after-state');
     cgroup.create();
     cgroupCreated = true;
+    // record the dirs just made (cgroup.state.created): a crash from here on
+    // must leave `delete --force` something to remove
+    writeState(dir, state);
     cgroup.set(effectiveResources(spec));
     crashPoint('create:after-cgroup');
     statedirFd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
@@ -235,6 +239,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       }
       await waitGone(pid, state.startTime, 2000);
     }
+    crashPoint('create:rollback');
     if (cgroupCreated) {
       try {
         cgroup.destroy();

@@ -6,8 +6,9 @@ import { runHooks } from '../hooks/run.ts';
 import { crashPoint } from './crash.ts';
 import { hookStateJson, waitGone } from './create.ts';
 import { loadContainer } from './load.ts';
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_ROOT, DirLock, containerDir, removeContainerDir, isAlive } from './state.ts';
+import { DEFAULT_ROOT, DirLock, FIFO, STATE_FILE, containerDir, removeContainerDir, isAlive } from './state.ts';
 
 export async function deleteContainer(root: string | undefined, id: string, force = false, onWarning?: (m: string) => void): Promise<void> {
   let c;
@@ -57,6 +58,7 @@ export async function deleteContainer(root: string | undefined, id: string, forc
     }
     crashPoint('delete:after-cgroup');
     removeContainerDir(c.dir);
+    crashPoint('delete:after-statedir');
     if (st.createComplete) {
       try {
         await runHooks('poststop', st.config.hooks?.poststop, hookStateJson(st, 'stopped', 0));
@@ -74,6 +76,10 @@ function cleanupBareDir(root: string | undefined, id: string): void {
   const lock = DirLock.acquire(dir, true, false);
   if (!lock) return; // missing (nothing to do) or a live create owns it
   try {
+    // only what a crashed create leaves (nothing, the fifo, a temp state
+    // file): `--root / delete --force etc` must not be `rm -rf /etc`
+    const foreign = readdirSync(dir).filter((n) => n !== FIFO && !n.startsWith(`.${STATE_FILE}.`));
+    if (foreign.length) throw new SkiffError(`${dir} is not a container state directory (it holds ${foreign.slice(0, 3).join(', ')}); not removing it`);
     removeContainerDir(dir);
   } finally {
     lock.release();
