@@ -95,7 +95,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
 
   // the plan is built (and so validated) before anything exists on the host
   let pid = 0;
-  const st0 = { id: opts.id, bundle, annotations: spec.annotations };
   const cgroup: CgroupManager = createCgroupManager({ id: opts.id, cgroupsPath: spec.linux?.cgroupsPath, resources: spec.linux?.resources });
   const plan: Plan = buildCreatePlan({
     id: opts.id,
@@ -104,7 +103,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     ns,
     noPivot: opts.noPivot,
     noNewKeyring: opts.noNewKeyring,
-    hookState: (status) => hookStateJson(st0, status, pid),
     isDir: (p) => {
       try {
         return statSync(p).isDirectory();
@@ -197,6 +195,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     cgroup.apply(pid);
     if (spec.process?.oomScoreAdj !== undefined) writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
     crashPoint('create:after-apply');
+    // hooks inside the container get the state with the pid known only now
+    for (const op of plan.ops) {
+      if (op.op !== 'RUN_HOOK') continue;
+      op.args[4] = { t: 'str', v: hookStateJson(state, op.source.startsWith('/hooks/startContainer') ? 'created' : 'creating', pid) };
+    }
     init.send(encodePlan(plan));
     for (;;) {
       let m;

@@ -163,6 +163,7 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
   // ---- hooks in the runtime namespace, then createContainer ----
   add('SYNC', [u64(SyncKind.CREATE_RUNTIME)], '/hooks', 'parent runs prestart and createRuntime hooks');
   const hookState = inp.hookState ?? (() => '{}');
+  if (spec.hooks?.createContainer?.length) add('CHDIR', [str(rootfs)], '/hooks/createContainer', 'hooks run with the rootfs as cwd');
   (spec.hooks?.createContainer ?? []).forEach((h, i) => add('RUN_HOOK', hookArgs(h, hookState('creating')), ptr('hooks', 'createContainer', i), `hook ${h.path}`));
 
   // ---- switch root ----
