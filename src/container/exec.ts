@@ -110,7 +110,8 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (!m) throw new SkiffError('init exited before reporting the process pid');
     if (m.type !== Msg.PID) throw new SkiffError(`init protocol error: unexpected message ${m.type} during bootstrap`);
     pid = InitProcess.u32(m, Attr.PID);
-    exit = waitExit(pid);
+    // a detached exec must not keep us alive watching its process
+    if (!detach) exit = waitExit(pid);
     // the process is blocked reading its plan: it runs nothing outside the cgroup
     joinCgroup(c, pid, subCgroups);
     init.send(encodePlan(plan));
@@ -130,7 +131,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       } catch {
         /* gone */
       }
-      await exit;
+      await (exit ?? waitExit(pid));
     }
     throw e;
   } finally {
