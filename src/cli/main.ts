@@ -9,13 +9,18 @@ import { VERSION, COMMIT, SPEC_VERSION } from '../version.ts';
 const COMMANDS: Record<string, () => Command> = {
   create: () => require('./commands/create.ts').command,
   delete: () => require('./commands/delete.ts').command,
+  events: () => require('./commands/events.ts').command,
   exec: () => require('./commands/exec.ts').command,
   kill: () => require('./commands/kill.ts').command,
   list: () => require('./commands/list.ts').command,
+  pause: () => require('./commands/pause.ts').command,
+  ps: () => require('./commands/ps.ts').command,
+  resume: () => require('./commands/resume.ts').command,
   run: () => require('./commands/run.ts').command,
   spec: () => require('./commands/spec.ts').command,
   start: () => require('./commands/start.ts').command,
   state: () => require('./commands/state.ts').command,
+  update: () => require('./commands/update.ts').command,
 };
 
 const GLOBAL_FLAGS: FlagDef[] = [

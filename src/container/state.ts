@@ -161,11 +161,12 @@ export function computeStatus(dir: string, s: StoredState, isFrozen?: () => bool
   if (!s.pid) return s.createComplete ? 'stopped' : 'creating';
   if (!isAlive(s.pid, s.startTime)) return 'stopped';
   if (!s.createComplete) return 'creating';
-  if (existsSync(join(dir, FIFO))) return 'created';
+  // runc checks the freezer first: a created container can be paused too
   try {
     if (isFrozen?.()) return 'paused';
   } catch {
     /* cgroup gone: not paused */
   }
+  if (existsSync(join(dir, FIFO))) return 'created';
   return 'running';
 }
