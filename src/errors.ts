@@ -6,11 +6,17 @@
 export class SkiffError extends Error {
   readonly pointer: string | undefined;
   readonly code: string;
-  constructor(message: string, opts: { pointer?: string; code?: string; cause?: unknown } = {}) {
+  /** the library operation that failed ('create', 'start', 'exec', …): set by src/api */
+  op: string | undefined;
+  /** the container the operation was about, when there is one: set by src/api */
+  containerId: string | undefined;
+  constructor(message: string, opts: { pointer?: string; code?: string; cause?: unknown; op?: string } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'SkiffError';
     this.pointer = opts.pointer;
     this.code = opts.code ?? 'ESKIFF';
+    this.op = opts.op;
+    this.containerId = undefined;
   }
 }
 
@@ -36,7 +42,6 @@ export class NotFoundError extends SkiffError {
     this.name = 'NotFoundError';
     this.containerId = id;
   }
-  readonly containerId: string;
 }
 
 /** Escape a JSON pointer token (RFC 6901). */

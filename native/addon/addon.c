@@ -358,6 +358,18 @@ static napi_value do_socketpair(napi_env env, napi_callback_info info) {
   return a;
 }
 
+/* pipe() -> [read end, write end] (cloexec; stdio pipes for the library API) */
+static napi_value do_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe2");
+  napi_value a;
+  napi_create_array_with_length(env, 2, &a);
+  napi_set_element(env, a, 0, make_i32(env, p[0]));
+  napi_set_element(env, a, 1, make_i32(env, p[1]));
+  return a;
+}
+
 /* connectUnix(path) -> fd (blocking connect, cloexec) */
 static napi_value connect_unix(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -445,6 +457,7 @@ NAPI_MODULE_INIT() {
       FN("connectUnix", connect_unix), FN("setRaw", set_raw),
       FN("restoreTermios", restore_termios), FN("setWinsize", set_winsize),
       FN("getWinsize", get_winsize),   FN("isatty", do_isatty),
+      FN("pipe", do_pipe),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   if (skiff_bpf_prog_load_attach) {

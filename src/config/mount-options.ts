@@ -105,3 +105,8 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
 export function propagationFlags(name: string): number | undefined {
   return PROPAGATION[name];
 }
+
+/** Every mount option name this runtime understands (for `features`). */
+export function knownMountOptions(): string[] {
+  return [...Object.keys(FLAGS), ...Object.keys(PROPAGATION)].sort();
+}

@@ -5,7 +5,7 @@
 import { chmodSync, chownSync, closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync, constants as C } from 'node:fs';
 import { dirname, join, resolve, basename } from 'node:path';
 import { userInfo } from 'node:os';
-import type { Spec } from '../spec/types.ts';
+import type { Spec, State } from '../spec/types.ts';
 import { OCI_VERSION } from '../spec/types.ts';
 import { loadBundle } from '../spec/load.ts';
 import { validateSpec } from '../spec/validate.ts';
@@ -48,6 +48,10 @@ export interface CreateOptions {
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   strict?: boolean;
   onWarning?: (msg: string) => void;
+  /** library API: checked between steps; an abort rolls everything back and rejects with signal.reason */
+  signal?: AbortSignal;
+  /** library API: an in-process createRuntime hook, run after the config's prestart/createRuntime hooks */
+  onCreateRuntime?: (state: State) => void | Promise<void>;
 }
 
 export interface Created {
@@ -67,6 +71,7 @@ export function hookStateJson(s: Pick<StoredState, 'id' | 'bundle' | 'annotation
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
+  opts.signal?.throwIfAborted();
   const root = resolve(opts.root ?? DEFAULT_ROOT);
   validateId(opts.id);
   let spec: Spec;
@@ -186,6 +191,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     state.pid = pid;
     state.startTime = procStat(pid)?.startTime ?? '';
+    opts.signal?.throwIfAborted();
     state.namespaces = Object.fromEntries(
       (spec.linux?.namespaces ?? []).map((n) => [n.type, n.path ?? `/proc/${pid}/ns/${NS_PROC_NAME[n.type]}`]),
     );
@@ -216,12 +222,16 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
           const hs = hookStateJson(state, 'creating', pid);
           await runHooks('prestart', spec.hooks?.prestart, hs);
           await runHooks('createRuntime', spec.hooks?.createRuntime, hs);
+          opts.signal?.throwIfAborted();
+          if (opts.onCreateRuntime) await opts.onCreateRuntime(JSON.parse(hs) as State);
+          opts.signal?.throwIfAborted();
         }
         init.send(syncAck());
       } else if (m.type === Msg.DONE) {
         break;
       } else throw new SkiffError(`init protocol error: unexpected message ${m.type}`);
     }
+    opts.signal?.throwIfAborted();
     crashPoint('create:before-ready');
     state.createComplete = true;
     writeState(dir, state);

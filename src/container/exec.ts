@@ -57,6 +57,9 @@ export interface ExecOptions {
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   strict?: boolean;
   onWarning?: (m: string) => void;
+  /** library API: once the process runs, hand it over (pid, exit, pty master)
+   * and return 0 at once: no signal forwarding, no relay, no waiting */
+  onSpawn?: (p: { pid: number; exit: Promise<WaitStatus>; consoleMaster?: number }) => void;
 }
 
 /** Namespaces are joined in this order: user first (it grants the rights to
@@ -139,6 +142,10 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     lock?.release();
   }
   init.close();
+  if (opts.onSpawn) {
+    opts.onSpawn({ pid, exit: exit!, consoleMaster });
+    return 0;
+  }
   if (detach) return 0;
 
   const relay = consoleMaster !== undefined ? new ConsoleRelay(consoleMaster) : undefined;

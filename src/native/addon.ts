@@ -22,6 +22,8 @@ export interface Addon {
   sendFd(sock: number, fd: number, payload: string): void;
   recvFd(sock: number): { fd: number; payload: string };
   socketpair(): [number, number];
+  /** pipe2(O_CLOEXEC): [read end, write end] */
+  pipe(): [number, number];
   connectUnix(path: string): number;
   setRaw(fd: number): Buffer;
   restoreTermios(fd: number, saved: Buffer): void;

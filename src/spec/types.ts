@@ -318,3 +318,33 @@ export interface State {
   bundle: string;
   annotations?: Record<string, string>;
 }
+
+// ---- features (features.md; what `runc features` prints) ----
+
+export interface Features {
+  ociVersionMin: string;
+  ociVersionMax: string;
+  hooks?: string[];
+  mountOptions?: string[];
+  linux?: LinuxFeatures;
+  annotations?: Record<string, string>;
+  potentiallyUnsafeConfigAnnotations?: string[];
+}
+
+export interface LinuxFeatures {
+  namespaces?: NamespaceType[];
+  capabilities?: string[];
+  cgroup?: { v1?: boolean; v2?: boolean; systemd?: boolean; systemdUser?: boolean; rdma?: boolean };
+  seccomp?: {
+    enabled?: boolean;
+    actions?: string[];
+    operators?: string[];
+    archs?: string[];
+    knownFlags?: string[];
+    supportedFlags?: string[];
+  };
+  apparmor?: { enabled?: boolean };
+  selinux?: { enabled?: boolean };
+  intelRdt?: { enabled?: boolean };
+  mountExtensions?: { idmap?: { enabled?: boolean } };
+}
