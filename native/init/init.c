@@ -354,9 +354,11 @@ static void op_symlink(struct args *g) {
 
 static void op_pivot_root(struct args *g) {
   const char *rootfs = arg_str(g, 0);
-  int no_pivot = (int)arg_u64(g, 1);
+  int mode = (int)arg_u64(g, 1); /* 0 pivot_root, 1 MS_MOVE + chroot, 2 chroot only */
   if (chdir(rootfs) < 0) fail(errno, "chdir %s", rootfs);
-  if (no_pivot) {
+  if (mode == 2) {
+    if (chroot(".") < 0) fail(errno, "chroot %s", rootfs);
+  } else if (mode == 1) {
     if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0) fail(errno, "move %s to /", rootfs);
     if (chroot(".") < 0) fail(errno, "chroot");
   } else {

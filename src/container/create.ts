@@ -219,7 +219,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       if (m.type === Msg.SYNC) {
         if (InitProcess.u32(m, Attr.SYNC_KIND) === SyncKind.CREATE_RUNTIME) {
           crashPoint('create:mid-plan');
-          const hs = hookStateJson(state, 'creating', pid);
+          // runc reports "created" here (its status is computed from the live
+          // init), and runtime-tools checks for it
+          const hs = hookStateJson(state, 'created', pid);
           await runHooks('prestart', spec.hooks?.prestart, hs);
           await runHooks('createRuntime', spec.hooks?.createRuntime, hs);
           opts.signal?.throwIfAborted();

@@ -13,7 +13,10 @@ export interface RunOptions extends CreateOptions {
   forwardSignals?: NodeJS.Signals[];
 }
 
-export const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
+// Not SIGPIPE: removing our handler later would reset it to the default
+// (death) instead of Node's "ignore", and a hook closing its stdin early
+// would then kill skiff.
+export const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM'];
 
 /** Returns the exit code (detached: 0 once started). */
 export async function runContainer(opts: RunOptions): Promise<number> {

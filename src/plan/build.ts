@@ -93,13 +93,18 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
 
   // ---- rootfs ----
   if (ns.has('mount')) {
-    const prop = spec.linux?.rootfsPropagation ? propagationFlags(spec.linux.rootfsPropagation)! : MS.SLAVE | MS.REC;
+    // Nothing may be shared while we pivot (pivot_root refuses shared
+    // mounts) and nothing must propagate to the host: rslave (or rprivate).
+    // The requested rootfsPropagation is applied to the new / after pivot.
+    const prop = spec.linux?.rootfsPropagation?.endsWith('private') ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
     add('MOUNT', [str(''), str('/'), str(''), u64(prop), str(''), u64(0)], spec.linux?.rootfsPropagation ? '/linux/rootfsPropagation' : '', 'set / propagation so nothing leaks to the host');
     add('MOUNT', [str(rootfs), str(rootfs), str(''), u64(MS.BIND | MS.REC), str(''), u64(0)], '/root/path', `bind the rootfs ${rootfs} onto itself`);
   }
   add('SET_ROOT', [str(rootfs)], '/root/path', 'resolve container paths inside the rootfs');
 
-  const mounts = spec.mounts ?? [];
+  // without a mount namespace runc sets up no mounts at all (they would land
+  // on the host): only the chroot below
+  const mounts = ns.has('mount') ? spec.mounts ?? [] : [];
   let devIsBind = false;
   mounts.forEach((m, i) => {
     const src = ptr('mounts', i);
@@ -171,6 +176,10 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
     add('PIVOT_ROOT', [str(rootfs), u64(inp.noPivot ? 1 : 0)], inp.noPivot ? '--no-pivot' : '/root/path', inp.noPivot ? 'move the rootfs to / and chroot' : 'pivot_root into the rootfs');
   } else {
     add('PIVOT_ROOT', [str(rootfs), u64(2)], '/root/path', 'chroot into the rootfs (no mount namespace)');
+  }
+  if (ns.has('mount') && spec.linux?.rootfsPropagation) {
+    const p = propagationFlags(spec.linux.rootfsPropagation)!;
+    add('MOUNT', [str(''), str('/'), str(''), u64(p), str(''), u64(1)], '/linux/rootfsPropagation', `make / ${spec.linux.rootfsPropagation}`);
   }
   add('MKDIR_ALL', [str(posix.normalize(proc.cwd)), u64(0o755)], '/process/cwd', `mkdir ${proc.cwd}`);
   // runc: after the mounts, before the rootfs is made read-only

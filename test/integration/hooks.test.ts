@@ -55,7 +55,7 @@ describe('hooks', () => {
     const hostMnt = require('node:fs').readlinkSync('/proc/self/ns/mnt');
     for (const l of hostLines) assert.equal(l[1], hostMnt, `${l[0]} runs in the runtime namespace`);
     const st = (l: string[]) => JSON.parse(l.slice(2).join(' '));
-    assert.equal(st(hostLines[0]).status, 'creating');
+    assert.equal(st(hostLines[0]).status, 'created', 'prestart sees created, as with runc');
     assert.equal(st(hostLines[0]).pid, pid);
     assert.equal(st(hostLines[0]).id, id);
     assert.equal(st(hostLines[0]).bundle, b);
