@@ -5,7 +5,7 @@
 // (containerd, podman's conmon), or — for a foreground `run -t`/`exec -t` —
 // one end of a socketpair, after which skiff relays the pty to its own stdio
 // (raw mode, window size, EOF) as runc does.
-import { fstatSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import type { Spec } from '../spec/types.ts';
 import { SkiffError } from '../errors.ts';
@@ -19,15 +19,20 @@ export function checkTerminal(terminal: boolean, detach: boolean, consoleSocket:
   if ((!detach || !terminal) && consoleSocket) throw new SkiffError('cannot use console socket if skiff will not detach or allocate tty');
 }
 
-/** runc: every preserved fd must exist. */
+/** How many fds from 3 up our caller really gave us (bin/skiff counts them
+ * before Node starts and opens its own fds at the lowest free numbers). */
+const inheritedEnv = process.env.SKIFF_INHERITED_FDS;
+delete process.env.SKIFF_INHERITED_FDS;
+const INHERITED = inheritedEnv !== undefined && /^\d+$/.test(inheritedEnv) ? Number(inheritedEnv) : undefined;
+
+/** runc: every preserved fd must exist — and be one our caller gave us, not
+ * one of Node's (epoll, eventfd, signal pipe…), which would leak into the container. */
 export function checkPreservedFds(n: number, listen = 0): void {
   for (let i = 0; i < n; i++) {
-    try {
-      fstatSync(3 + i);
-    } catch (e) {
-      const what = i < listen ? `LISTEN_FDS fd ${3 + i}` : `preserved-fd ${i - listen} (of ${n - listen})`;
-      throw new SkiffError(`unable to stat ${what}: ${(e as NodeJS.ErrnoException).code === 'EBADF' ? 'bad file descriptor' : (e as Error).message}`);
-    }
+    const fd = 3 + i;
+    if (INHERITED !== undefined ? i < INHERITED : existsSync(`/proc/self/fd/${fd}`)) continue;
+    const what = i < listen ? `LISTEN_FDS fd ${fd}` : `preserved-fd ${i - listen} (of ${n - listen})`;
+    throw new SkiffError(`unable to stat ${what}: bad file descriptor`);
   }
 }
 

@@ -95,7 +95,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const seccomp = compileSeccompFor(spec, opts.onWarning);
   const preserve = opts.preserveFds ?? 0;
   if (!Number.isInteger(preserve) || preserve < 0 || preserve > 1000) throw new SkiffError(`--preserve-fds: invalid value ${opts.preserveFds}`);
-  checkPreservedFds(preserve);
+  checkPreservedFds(preserve, opts.listenFds ?? 0);
   const planSpec = opts.listenFds ? withListenEnv(spec, opts.listenFds) : spec;
 
   // the plan is built (and so validated) before anything exists on the host
