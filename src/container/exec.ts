@@ -88,6 +88,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     base,
     seccomp: compileSeccompFor(config, opts.onWarning),
     home: lookupHome(`/proc/${pid1}/root`, proc.user.uid, proc.env),
+    chroot: c.state.namespaces?.mount ? undefined : `/proc/${pid1}/root`,
     lastCap: lastCap(),
     firstPrivateFd: 3 + preserve,
     // a foreground pty starts with our terminal's size, before the process runs

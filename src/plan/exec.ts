@@ -4,7 +4,7 @@
 // setns_init does it: a new session (or the pty's), the LSM label, then the
 // shared process part (rlimits, NNP, seccomp, user, caps, cwd, lookup, exec).
 import type { Process } from '../spec/types.ts';
-import { str, type Plan, type PlanOp } from './types.ts';
+import { str, u64, type Plan, type PlanOp } from './types.ts';
 import { addConsoleOps, addProcessOps, type ConsoleOpts } from './build.ts';
 
 export interface ExecPlanInput {
@@ -16,12 +16,16 @@ export interface ExecPlanInput {
   lastCap?: number;
   firstPrivateFd: number;
   console?: ConsoleOpts;
+  /** a container without a mount namespace: chroot here first (its init's /proc/<pid>/root) */
+  chroot?: string;
 }
 
 export function buildExecPlan(inp: ExecPlanInput): Plan {
   const ops: PlanOp[] = [];
   const add = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => ops.push({ op, args, source, what });
   const p = inp.process;
+  // joining a mount namespace sets our root to the container's; without one we chroot
+  if (inp.chroot) add('PIVOT_ROOT', [str(inp.chroot), u64(2)], '/root/path', `chroot into the container's root (${inp.chroot})`);
   // runc's nsexec makes every container process a session leader
   if (inp.console) addConsoleOps(add, inp.console, false);
   else add('SETSID', [], 'runtime', 'new session');

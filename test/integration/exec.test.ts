@@ -285,6 +285,20 @@ describe('exec', () => {
     }
   });
 
+  test('a container without a mount namespace: exec is chrooted into its root too', () => {
+    const s = runDetached((sp) => {
+      sp.linux!.namespaces = sp.linux!.namespaces!.filter((n) => n.type !== 'mount');
+      sp.mounts = [];
+      sp.linux!.maskedPaths = [];
+      sp.linux!.readonlyPaths = [];
+      sp.root!.readonly = false;
+    });
+    const r = env.skiff(['exec', s.id, 'sh', '-c', 'test -e /work && echo host-root || echo container-root; ls /bin/busybox']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'container-root\n/bin/busybox\n');
+    env.skiff(['delete', '-f', s.id]);
+  });
+
   test('a container with a user namespace: exec joins it first', () => {
     const s = runDetached((sp) => {
       sp.linux!.namespaces!.push({ type: 'user' });
