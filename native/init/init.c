@@ -31,12 +31,15 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/vfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/personality.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/magic.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 
@@ -474,6 +477,10 @@ static void op_mask_path(struct args *g) {
     fail(errno, "open %s", path);
   }
   if (fstat(fd, &st) < 0) fail(errno, "stat %s", path);
+  if (S_ISLNK(st.st_mode)) { /* O_PATH|O_NOFOLLOW opened the link itself: never follow, nothing to mask */
+    close(fd);
+    return;
+  }
   char target[64];
   fdpath(target, fd);
   if (S_ISDIR(st.st_mode)) {
@@ -493,13 +500,38 @@ static void op_mask_path(struct args *g) {
   close(fd);
 }
 
+/* Make a path read-only. The target is what we opened (O_PATH|O_NOFOLLOW,
+ * resolved inside the root; a symlink is skipped, never followed) and every
+ * mount goes through that fd. Preferred: a detached recursive clone of the
+ * tree (open_tree), made read-only with mount_setattr (which changes only
+ * that bit, so nosuid/nodev/noexec/atime flags stay exactly as they were),
+ * moved onto the fd. Fallback (no new mount API): bind the fd onto itself,
+ * then remount read-only keeping the mount's own flags (statfs f_flags,
+ * masked by arg 1) — a user namespace refuses a remount that drops them. */
 static void op_readonly_path(struct args *g) {
   const char *path = arg_str(g, 0);
+  unsigned long keep = (unsigned long)arg_u64(g, 1);
   int fd = open_in_root(path, O_PATH | O_NOFOLLOW);
   if (fd < 0) {
-    if (errno == ENOENT || errno == ELOOP) return;
+    if (errno == ENOENT) return;
     fail(errno, "open %s", path);
   }
+  struct stat st;
+  if (fstat(fd, &st) < 0) fail(errno, "stat %s", path);
+  if (S_ISLNK(st.st_mode)) {
+    close(fd);
+    return;
+  }
+  int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree >= 0) {
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) fail(errno, "make %s read-only", path);
+    if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) fail(errno, "mount read-only %s", path);
+    close(tree);
+    close(fd);
+    return;
+  }
+  if (errno != ENOSYS) fail(errno, "clone the mount of %s", path);
   char target[64];
   fdpath(target, fd);
   if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0) fail(errno, "bind %s", path);
@@ -507,9 +539,10 @@ static void op_readonly_path(struct args *g) {
   /* reopen: the fd must name the new bind mount, not the one under it */
   fd = open_in_root(path, O_PATH | O_NOFOLLOW);
   if (fd < 0) fail(errno, "reopen %s", path);
+  struct statfs sfs;
+  if (fstatfs(fd, &sfs) < 0) fail(errno, "statfs %s", path);
   fdpath(target, fd);
-  unsigned long keep = (unsigned long)arg_u64(g, 1); /* nosuid/nodev/noexec of the mount */
-  if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0) fail(errno, "remount %s ro", path);
+  if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | ((unsigned long)sfs.f_flags & keep), NULL) < 0) fail(errno, "remount %s ro", path);
   close(fd);
 }
 
@@ -634,6 +667,53 @@ static void op_fix_stdio(struct args *g) {
   }
 }
 
+/* Load the filter. With a listener socket (args 2, 3), the filter was
+ * installed with NEW_LISTENER: send its fd with the container process state
+ * (runtime-spec containerProcessState JSON) over the socket, SCM_RIGHTS.
+ * Only sendmsg runs here after the filter (both fds are close-on-exec). */
+static void op_seccomp(struct args *g) {
+  if (g->n < 2 || g->a[0].type != A_BYTES) fail(EPROTO, "seccomp: want bytes");
+  struct sock_fprog prog = {(unsigned short)(g->a[0].len / 8), (struct sock_filter *)g->a[0].data};
+  unsigned flags = (unsigned)arg_u64(g, 1);
+  int sock = g->n >= 4 ? (int)arg_u64(g, 2) : -1;
+  const char *state = g->n >= 4 ? arg_str(g, 3) : NULL;
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (r < 0) fail(errno, "load seccomp filter");
+  if (sock < 0) return;
+  int lfd = (int)r;
+  if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) || lfd <= 0) fail(EINVAL, "seccomp filter loaded without a listener fd");
+  struct iovec iov = {(void *)state, strlen(state)};
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof cbuf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &lfd, sizeof lfd);
+  ssize_t w;
+  do w = sendmsg(sock, &m, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  if (w < 0) fail(errno, "send the seccomp notify fd to the listener");
+  if ((size_t)w < iov.iov_len) fail(EIO, "short write of the container process state to the seccomp listener");
+}
+
+/* A CPU mask in bytes (bit i of byte i/8 = cpu i), as built by the plan. */
+static void set_affinity(const uint8_t *mask, size_t len) {
+  cpu_set_t *set = CPU_ALLOC(len * 8);
+  if (!set) fail(ENOMEM, "CPU_ALLOC");
+  size_t size = CPU_ALLOC_SIZE(len * 8);
+  CPU_ZERO_S(size, set);
+  for (size_t i = 0; i < len * 8; i++)
+    if (mask[i / 8] & (1u << (i % 8))) CPU_SET_S(i, size, set);
+  if (sched_setaffinity(0, size, set) < 0) fail(errno, "sched_setaffinity");
+  CPU_FREE(set);
+}
+
 static void run_op(const struct attr *op) {
   if (op->len < 4) fail(EPROTO, "short op");
   uint16_t code;
@@ -720,12 +800,7 @@ static void run_op(const struct attr *op) {
   case OP_SYNC: op_sync(&g); break;
   case OP_RUN_HOOK: op_run_hook(&g); break;
   case OP_WAIT_FIFO: op_wait_fifo(); break;
-  case OP_SECCOMP: {
-    if (g.n < 2 || g.a[0].type != A_BYTES) fail(EPROTO, "seccomp: want bytes");
-    struct sock_fprog prog = {(unsigned short)(g.a[0].len / 8), (struct sock_filter *)g.a[0].data};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)arg_u64(&g, 1), &prog) < 0) fail(errno, "load seccomp filter");
-    break;
-  }
+  case OP_SECCOMP: op_seccomp(&g); break;
   case OP_LOOKUP: op_lookup(&g); break;
   case OP_EXEC: {
     char **argv = arg_strv(&g, 0), **envp = arg_strv(&g, 1);
@@ -757,6 +832,20 @@ static void run_op(const struct attr *op) {
     break;
   case OP_PTY: op_pty(&g); break;
   case OP_FIX_STDIO: op_fix_stdio(&g); break;
+  case OP_PERSONALITY:
+    if (personality((unsigned long)arg_u64(&g, 0)) < 0) fail(errno, "personality 0x%lx", (unsigned long)arg_u64(&g, 0));
+    break;
+  case OP_SCHED_SETATTR:
+    if (g.n < 1 || g.a[0].type != A_BYTES) fail(EPROTO, "sched_setattr: want bytes");
+    if (syscall(SYS_sched_setattr, 0, g.a[0].data, 0) < 0) fail(errno, "sched_setattr");
+    break;
+  case OP_IOPRIO_SET:
+    if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)arg_u64(&g, 0)) < 0) fail(errno, "ioprio_set 0x%x", (unsigned)arg_u64(&g, 0));
+    break;
+  case OP_CPU_AFFINITY:
+    if (g.n < 1 || g.a[0].type != A_BYTES) fail(EPROTO, "cpu affinity: want bytes");
+    set_affinity(g.a[0].data, g.a[0].len);
+    break;
   default: fail(EPROTO, "unknown op %u", code);
   }
 }
@@ -807,6 +896,7 @@ int main(int argc, char **argv) {
     case A_STATEDIR_FD: statedir_fd = (int)attr_u64(&a); break;
     case A_FIRST_PRIVATE_FD: first_private = (uint32_t)attr_u64(&a); break;
     case A_TIMENS_OFFSETS: timens = attr_str(&a); break;
+    case A_CPU_AFFINITY: set_affinity(a.data, a.len); break; /* execCPUAffinity.initial: before the cgroup join */
     }
   }
   /* fds that are ours, not the container's: close them at exec */

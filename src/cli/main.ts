@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Command> = {
   delete: () => require('./commands/delete.ts').command,
   events: () => require('./commands/events.ts').command,
   exec: () => require('./commands/exec.ts').command,
+  explain: () => require('./commands/explain.ts').command,
   kill: () => require('./commands/kill.ts').command,
   list: () => require('./commands/list.ts').command,
   pause: () => require('./commands/pause.ts').command,

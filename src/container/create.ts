@@ -24,7 +24,9 @@ import { InitFailed, InitProcess, bootstrapMessage, closeQuietly, strerror, type
 import { DEFAULT_ROOT, DirLock, FIFO, makeContainerDir, procStat, removeContainerDir, validateId, writeState, type StoredState } from './state.ts';
 import { describeInitError } from './errors.ts';
 import { lookupHome } from './passwd.ts';
-import { compileSeccompFor } from './seccomp.ts';
+import { compileSeccompFor, connectListener, containerProcessState, setNotifyState } from './seccomp.ts';
+import { checkLsm } from './lsm.ts';
+import { cpuMask } from '../plan/security.ts';
 import { checkPreservedFds, checkTerminal, closeConsoleSocket, consolePlan, hostWinsize, openConsoleSocket, receiveConsole, withListenEnv, type ConsoleFds } from './console.ts';
 
 export interface CreateOptions {
@@ -93,6 +95,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
 
   const ns = planNamespaces(spec.linux?.namespaces);
   const seccomp = compileSeccompFor(spec, opts.onWarning);
+  const lsm = checkLsm(spec);
   const preserve = opts.preserveFds ?? 0;
   if (!Number.isInteger(preserve) || preserve < 0 || preserve > 1000) throw new SkiffError(`--preserve-fds: invalid value ${opts.preserveFds}`);
   checkPreservedFds(preserve, opts.listenFds ?? 0);
@@ -116,7 +119,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       }
     },
     cgroupMounts: (readonly) => cgroupMountsForContainer(cgroup.state, { cgroupns: ns.has('cgroup'), readonly }),
-    seccomp,
+    // a notify listener's socket is the init's last private fd (after the state dir and the console socket)
+    seccomp: seccomp && {
+      ...seccomp,
+      notify: seccomp.listenerPath ? { socketFd: 3 + preserve + 1 + (terminal ? 2 : 1), state: '' } : undefined,
+    },
+    lsm,
     home: lookupHome(rootfs, spec.process!.user.uid, spec.process!.env),
     firstPrivateFd: 3 + preserve,
     hasKcore: existsSync('/proc/kcore'),
@@ -131,6 +139,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let init: InitProcess | undefined;
   let statedirFd: number | undefined;
   let console: ConsoleFds | undefined;
+  let listener: number | undefined;
   let cgroupCreated = false;
   const state: StoredState = {
     ociVersion: OCI_VERSION,
@@ -167,7 +176,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     crashPoint('create:after-cgroup');
     statedirFd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
     if (terminal) console = openConsoleSocket(opts.consoleSocket);
-    init = new InitProcess({ stdio: opts.stdio, preserveFds: preserve, privateFds: console ? [statedirFd, console.child] : [statedirFd] });
+    if (seccomp?.listenerPath) listener = connectListener(seccomp.listenerPath);
+    const privateFds = console ? [statedirFd, console.child] : [statedirFd];
+    if (listener !== undefined) privateFds.push(listener);
+    init = new InitProcess({ stdio: opts.stdio, preserveFds: preserve, privateFds });
     crashPoint('create:after-spawn');
     init.send(bootstrapMessage({
       mode: Mode.CREATE,
@@ -176,6 +188,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       timensOffsets: timensOffsets(spec),
       statedirFd: init.privateFdNumbers[0],
       firstPrivateFd: init.firstPrivateFd,
+      cpuAffinity: spec.process?.execCPUAffinity?.initial !== undefined ? cpuMask(spec.process.execCPUAffinity.initial, '/process/execCPUAffinity/initial') : undefined,
     }));
     // bootstrap: maps for a new user namespace, then the container's pid
     for (;;) {
@@ -191,6 +204,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     state.pid = pid;
     state.startTime = procStat(pid)?.startTime ?? '';
+    // the filter is loaded after `start`, right before the exec: the container is running by then
+    if (listener !== undefined) setNotifyState(plan, containerProcessState({ id: opts.id, bundle, pid, status: 'running', annotations: spec.annotations, metadata: seccomp?.listenerMetadata }));
     opts.signal?.throwIfAborted();
     state.namespaces = Object.fromEntries(
       (spec.linux?.namespaces ?? []).map((n) => [n.type, n.path ?? `/proc/${pid}/ns/${NS_PROC_NAME[n.type]}`]),
@@ -267,6 +282,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   } finally {
     closeQuietly(statedirFd);
     closeConsoleSocket(console);
+    closeQuietly(listener);
     lock?.release();
   }
 }

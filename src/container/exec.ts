@@ -18,11 +18,12 @@ import { encodePlan } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
 import { Attr, Mode, Msg } from '../native/protocol.ts';
 import { waitExit, type WaitStatus } from '../native/addon.ts';
-import { InitFailed, InitProcess, bootstrapMessage, type StdioSlot } from './init-process.ts';
+import { InitFailed, InitProcess, bootstrapMessage, closeQuietly, type StdioSlot } from './init-process.ts';
 import { describeInitError } from './errors.ts';
 import { loadContainer, type Loaded } from './load.ts';
 import { lookupHome } from './passwd.ts';
-import { compileSeccompFor } from './seccomp.ts';
+import { compileSeccompFor, connectListener, containerProcessState, setNotifyState } from './seccomp.ts';
+import { cpuMask } from '../plan/security.ts';
 import { writePidFile } from './create.ts';
 import { DirLock } from './state.ts';
 import { FORWARDED } from './run.ts';
@@ -83,10 +84,12 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const config = c.state.config;
   const pid1 = c.state.pid;
 
+  const sc = compileSeccompFor(config, opts.onWarning);
   const plan: Plan = buildExecPlan({
     process: proc,
     base,
-    seccomp: compileSeccompFor(config, opts.onWarning),
+    // a notify listener's socket is the init's private fd after the console socket
+    seccomp: sc && { ...sc, notify: sc.listenerPath ? { socketFd: 3 + preserve + 1 + (proc.terminal ? 1 : 0), state: '' } : undefined },
     home: lookupHome(`/proc/${pid1}/root`, proc.user.uid, proc.env),
     chroot: c.state.namespaces?.mount ? undefined : `/proc/${pid1}/root`,
     lastCap: lastCap(),
@@ -100,6 +103,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     .sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
 
   let console: ConsoleFds | undefined;
+  let listener: number | undefined;
   let init: InitProcess | undefined;
   let pid = 0;
   let exit: Promise<WaitStatus> | undefined;
@@ -108,12 +112,17 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const lock = DirLock.acquire(c.dir, false);
   try {
     if (proc.terminal) console = openConsoleSocket(opts.consoleSocket);
-    init = new InitProcess({ stdio: opts.stdio, preserveFds: preserve, privateFds: console ? [console.child] : [] });
-    init.send(bootstrapMessage({ mode: Mode.EXEC, cloneFlags: 0, join, firstPrivateFd: init.firstPrivateFd }));
+    if (sc?.listenerPath) listener = connectListener(sc.listenerPath);
+    const privateFds = console ? [console.child] : [];
+    if (listener !== undefined) privateFds.push(listener);
+    init = new InitProcess({ stdio: opts.stdio, preserveFds: preserve, privateFds });
+    const initialCpus = proc.execCPUAffinity?.initial;
+    init.send(bootstrapMessage({ mode: Mode.EXEC, cloneFlags: 0, join, firstPrivateFd: init.firstPrivateFd, cpuAffinity: initialCpus !== undefined ? cpuMask(initialCpus, `${base}/execCPUAffinity/initial`) : undefined }));
     const m = await nextOrDescribe(init, plan);
     if (!m) throw new SkiffError('init exited before reporting the process pid');
     if (m.type !== Msg.PID) throw new SkiffError(`init protocol error: unexpected message ${m.type} during bootstrap`);
     pid = InitProcess.u32(m, Attr.PID);
+    if (listener !== undefined) setNotifyState(plan, containerProcessState({ id: c.state.id, bundle: c.state.bundle, pid, status: 'running', annotations: c.state.annotations, metadata: sc?.listenerMetadata }));
     // a detached exec must not keep us alive watching its process
     if (!detach) exit = waitExit(pid);
     // the process is blocked reading its plan: it runs nothing outside the cgroup
@@ -140,6 +149,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     throw e;
   } finally {
     closeConsoleSocket(console);
+    if (listener !== undefined) closeQuietly(listener);
     lock?.release();
   }
   init.close();

@@ -154,6 +154,8 @@ export function bootstrapMessage(b: {
   timensOffsets?: string;
   statedirFd?: number;
   firstPrivateFd: number;
+  /** process.execCPUAffinity.initial: set by the init first thing, before the cgroup join */
+  cpuAffinity?: Buffer;
 }): Buffer {
   const w = new Writer();
   w.u32(Attr.MODE, b.mode);
@@ -167,6 +169,7 @@ export function bootstrapMessage(b: {
   if (b.timensOffsets) w.str(Attr.TIMENS_OFFSETS, b.timensOffsets);
   if (b.statedirFd !== undefined) w.u32(Attr.STATEDIR_FD, b.statedirFd);
   w.u32(Attr.FIRST_PRIVATE_FD, b.firstPrivateFd);
+  if (b.cpuAffinity) w.bytes(Attr.CPU_AFFINITY, b.cpuAffinity);
   return w.message(Msg.BOOTSTRAP);
 }
 

@@ -1,15 +1,54 @@
 // The config's seccomp profile → the program the init loads (SECCOMP op).
-// Notify (listenerPath) needs the listener fd handed over and is refused
-// here until that path exists.
+// With SCMP_ACT_NOTIFY rules the filter is installed with NEW_LISTENER and
+// the init sends the listener fd, with the container process state
+// (runtime-spec "containerProcessState"), over a socket skiff connected to
+// linux.seccomp.listenerPath (see addProcessOps for the ordering).
 import type { Spec } from '../spec/types.ts';
-import { SkiffError } from '../errors.ts';
+import { OCI_VERSION } from '../spec/types.ts';
+import { SkiffError, SpecError } from '../errors.ts';
+import { native } from '../native/addon.ts';
 import { compileSeccomp } from '../seccomp/compile.ts';
+import type { Plan } from '../plan/types.ts';
+import { str } from '../plan/types.ts';
 
-export function compileSeccompFor(spec: Spec, onWarning?: (m: string) => void): { program: Buffer; flags: number } | undefined {
+export interface CompiledForCreate {
+  program: Buffer;
+  flags: number;
+  /** the profile can return USER_NOTIF: connect here and hand the socket to the init */
+  listenerPath?: string;
+  listenerMetadata?: string;
+}
+
+export function compileSeccompFor(spec: Spec, onWarning?: (m: string) => void): CompiledForCreate | undefined {
   const s = spec.linux?.seccomp;
   if (!s) return undefined;
   const c = compileSeccomp(s, { pointer: '/linux/seccomp' });
   for (const w of c.warnings ?? []) onWarning?.(w);
-  if (c.notify) throw new SkiffError('/linux/seccomp: SCMP_ACT_NOTIFY (seccomp user notification) is not supported yet', { pointer: '/linux/seccomp' });
-  return { program: c.program, flags: c.flags };
+  if (!c.notify) return { program: c.program, flags: c.flags };
+  if (!s.listenerPath) throw new SpecError('/linux/seccomp/listenerPath', 'SCMP_ACT_NOTIFY needs a listenerPath to send the notify fd to');
+  return { program: c.program, flags: c.flags, listenerPath: s.listenerPath, listenerMetadata: s.listenerMetadata };
+}
+
+/** runtime-spec containerProcessState: what the seccomp agent at listenerPath receives with the fd. */
+export function containerProcessState(o: { id: string; bundle: string; pid: number; status: string; annotations?: Record<string, string>; metadata?: string }): string {
+  const state: Record<string, unknown> = { ociVersion: OCI_VERSION, id: o.id, status: o.status, pid: o.pid, bundle: o.bundle };
+  if (o.annotations && Object.keys(o.annotations).length) state.annotations = o.annotations;
+  const m: Record<string, unknown> = { ociVersion: OCI_VERSION, fds: ['seccompFd'], pid: o.pid };
+  if (o.metadata) m.metadata = o.metadata;
+  m.state = state;
+  return JSON.stringify(m);
+}
+
+/** The pid is known only after the bootstrap: put the final state into the SECCOMP op before the plan is sent. */
+export function setNotifyState(plan: Plan, state: string): void {
+  for (const op of plan.ops) if (op.op === 'SECCOMP' && op.args.length >= 4) op.args[3] = str(state);
+}
+
+/** Connect to linux.seccomp.listenerPath (the seccomp agent): the init sends the notify fd over this socket. */
+export function connectListener(path: string): number {
+  try {
+    return native().connectUnix(path);
+  } catch (e) {
+    throw new SkiffError(`/linux/seccomp/listenerPath: connect ${path}: ${(e as Error).message}`, { pointer: '/linux/seccomp/listenerPath' });
+  }
 }

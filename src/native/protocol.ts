@@ -34,6 +34,7 @@ export const Attr = {
   TIMENS_OFFSETS: 4, // str written to /proc/self/timens_offsets
   STATEDIR_FD: 5, // u32
   FIRST_PRIVATE_FD: 6, // u32: fds >= this are made close-on-exec
+  CPU_AFFINITY: 7, // bytes: cpu mask set first thing (process.execCPUAffinity.initial)
   // generic payload attributes
   OP: 16,
   STR: 17,
@@ -73,11 +74,12 @@ export const Op = {
   SYNC: 21, // kind: ask the parent to run hooks, wait for SYNC_ACK
   RUN_HOOK: 22, // path, argv, envp, timeout secs, stdin
   WAIT_FIFO: 23, // send DONE, close pipe, open exec.fifo, write a byte
-  SECCOMP: 24, // program bytes, flags
+  SECCOMP: 24, // program bytes, flags[, listener socket fd, container process state JSON]: with the two
+  //            extra args the listener fd (NEW_LISTENER) is sent over the socket with the JSON (SCM_RIGHTS)
   LOOKUP: 25, // candidates (strv), name for messages
   EXEC: 26, // argv, envp
   MASK_PATH: 27, // absolute path (after pivot)
-  READONLY_PATH: 28, // absolute path (after pivot)
+  READONLY_PATH: 28, // absolute path (after pivot), mask of MS_* flags of the mount to keep (fallback remount)
   DONE: 29, // send DONE and close the pipe (exec mode, no fifo)
   KEYRING: 30, // session keyring name
   SET_CLOEXEC_FROM: 31, // fd: mark fds >= fd close-on-exec
@@ -85,6 +87,10 @@ export const Op = {
   UNSHARE: 48, // flags: namespaces created only once the parent has set things up (cgroup)
   PTY: 33, // ptmx path, console socket fd, rows, cols, mount /dev/console (0|1): new pty, master sent over the socket, slave becomes the controlling tty and stdio
   FIX_STDIO: 34, // uid: chown fds 0-2 to uid (not /dev/null), as runc's fixStdioPermissions
+  PERSONALITY: 60, // persona (personality(2))
+  SCHED_SETATTR: 61, // bytes: struct sched_attr (sched_setattr(0, attr, 0))
+  IOPRIO_SET: 62, // ioprio value (ioprio_set(IOPRIO_WHO_PROCESS, 0, v))
+  CPU_AFFINITY: 63, // bytes: cpu mask (sched_setaffinity(0, ...))
 } as const;
 
 /** SYNC kinds: which hooks the parent runs at this point. */

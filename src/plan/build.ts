@@ -12,10 +12,30 @@ import { CLONE_FLAGS, type NamespacePlan } from '../config/namespaces.ts';
 import { SyncKind } from '../native/protocol.ts';
 import { bytes, str, strv, u64, type Plan, type PlanOp } from './types.ts';
 import { capsToMasks, type CapMasks } from './caps.ts';
+import { CAP_LAST_CAP, capName } from '../spec/capabilities.ts';
 import { rlimitNumber } from './rlimits.ts';
 import { rlimitValue } from '../spec/rlimits.ts';
 import { SpecError } from '../errors.ts';
 import type { CgroupMount } from '../cgroups/mounts.ts';
+import { allCpus, checkPostFilterSyscalls, cpuMask, ioprioValue, personalityValue, schedAttr, type PostFilterSyscall } from './security.ts';
+
+/** What the SECCOMP op loads; with `notify`, the listener fd goes to a connected socket with the state JSON. */
+export interface SeccompPlan {
+  program: Buffer;
+  flags: number;
+  notify?: {
+    /** the init's fd of the socket connected to linux.seccomp.listenerPath */
+    socketFd: number;
+    /** containerProcessState JSON (create fills in the pid once it is known: setNotifyState) */
+    state: string;
+  };
+}
+
+/** LSM settings the host supports (the caller checked; see src/container/lsm.ts). */
+export interface LsmPlan {
+  /** file under /proc/self/attr for the AppArmor exec profile: "apparmor/exec" (5.8+) or "exec" */
+  apparmorAttr?: string;
+}
 
 export interface CreatePlanInput {
   id: string;
@@ -34,7 +54,9 @@ export interface CreatePlanInput {
   /** what a config mount of type "cgroup" becomes (relative to its destination) */
   cgroupMounts?: (readonly: boolean) => CgroupMount[];
   /** compiled seccomp program, when the config has one */
-  seccomp?: { program: Buffer; flags: number };
+  seccomp?: SeccompPlan;
+  /** LSM specifics of the host */
+  lsm?: LsmPlan;
   /** HOME from the container's /etc/passwd, when the env has none */
   home?: string;
   /** first fd that belongs to skiff, not the container (3 + preserved fds) */
@@ -128,7 +150,7 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
       if (extra) add('MOUNT', [str(''), str(dest), str(''), u64(MS.BIND | MS.REMOUNT | extra), str(''), u64(1)], src, `remount ${dest} (${(m.options ?? []).join(',')})`);
     } else {
       add('MKDIR_ALL', [str(dest), u64(0o755)], src, `mkdir ${dest}`);
-      add('MOUNT', [str(m.source ?? m.type ?? 'none'), str(dest), str(m.type ?? ''), u64(o.flags), str(o.data.join(',')), u64(1)], src, `mount ${m.type ?? ''} ${m.source ?? ''} on ${dest}`);
+      add('MOUNT', [str(m.source ?? m.type ?? 'none'), str(dest), str(m.type ?? ''), u64(o.flags), str(withMountLabel(o.data, m.type, spec.linux?.mountLabel).join(',')), u64(1)], src, `mount ${m.type ?? ''} ${m.source ?? ''} on ${dest}`);
     }
     for (const p of o.propagation) add('MOUNT', [str(''), str(dest), str(''), u64(p), str(''), u64(1)], ptr('mounts', i, 'options'), `propagation of ${dest}`);
   });
@@ -193,9 +215,18 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
   for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) {
     add('WRITE_FILE', [str('/proc/sys'), str(k.replace(/\./g, '/')), str(v)], ptr('linux', 'sysctl', k), `sysctl ${k}=${v}`);
   }
+  // the mount's own flags are kept (the fallback remount reads them with statfs)
+  const keepFlags = MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME;
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) =>
-    add('READONLY_PATH', [str(p), u64(MS.NOSUID | MS.NODEV | MS.NOEXEC)], ptr('linux', 'readonlyPaths', i), `read-only ${p}`));
+    add('READONLY_PATH', [str(p), u64(keepFlags)], ptr('linux', 'readonlyPaths', i), `read-only ${p} (mount flags kept)`));
   (spec.linux?.maskedPaths ?? []).forEach((p, i) => add('MASK_PATH', [str(p)], ptr('linux', 'maskedPaths', i), `mask ${p}`));
+  if (spec.linux?.personality) add('PERSONALITY', [u64(personalityValue(spec.linux.personality))], '/linux/personality', `personality ${spec.linux.personality.domain}`);
+  // LSM labels take effect at the exec (attr/exec); the caller checked the host has the LSM
+  if (proc.apparmorProfile) {
+    const attr = inp.lsm?.apparmorAttr ?? 'apparmor/exec';
+    add('WRITE_FILE', [str('/proc/self/attr'), str(attr), str(`exec ${proc.apparmorProfile}`)], '/process/apparmorProfile', `apparmor profile ${proc.apparmorProfile} at exec`);
+  }
+  if (proc.selinuxLabel) add('WRITE_FILE', [str('/proc/self/attr'), str('exec'), str(proc.selinuxLabel)], '/process/selinuxLabel', `selinux label ${proc.selinuxLabel} at exec`);
 
   addProcessOps(add, proc, {
     home: inp.home,
@@ -242,7 +273,7 @@ export type AddFn = (op: PlanOp['op'], args: PlanOp['args'], source: string, wha
 export interface ProcessOpts {
   home?: string;
   lastCap?: number;
-  seccomp?: { program: Buffer; flags: number };
+  seccomp?: SeccompPlan;
   firstPrivateFd: number;
   startHooks?: { args: PlanOp['args']; source: string; what: string }[];
   /** create: wait on the exec fifo; exec: just close the pipe */
@@ -251,22 +282,45 @@ export interface ProcessOpts {
   base?: string;
 }
 
-/** The ops that turn the (rooted) init into the user's process. Shared by create and exec. */
+/**
+ * The ops that turn the (rooted) init into the user's process. Shared by create and exec.
+ *
+ * Seccomp ordering. The filter is loaded last, right before EXEC, so that it
+ * filters the user's process and nothing the init itself does (runc 1.1 loads
+ * it before the uid/capability changes when noNewPrivileges is false, so a
+ * profile must allow setuid, capset, prctl… for the container to start — and
+ * runtime-tools' seccomp test fails). Loading a filter needs no_new_privs or
+ * CAP_SYS_ADMIN in the effective set:
+ *   - noNewPrivileges: the final capabilities are set first, filter, exec;
+ *   - CAP_SYS_ADMIN in the final effective set: the same;
+ *   - otherwise the first CAPSET keeps CAP_SYS_ADMIN in the effective and
+ *     permitted sets (it is still permitted: KEEPCAPS kept the permitted set
+ *     across setuid; the bounding set only limits what exec grants), the
+ *     filter is loaded, and a second CAPSET drops to the final sets. That
+ *     capset is the only syscall the init makes under the filter besides
+ *     sendmsg (notify) and execve; the profile must allow it, which the plan
+ *     checks with the BPF interpreter (and errors clearly if not). Ambient
+ *     caps survive the second capset (they are in the final permitted and
+ *     inheritable sets, CAP_SYS_ADMIN is not among them).
+ * Scheduler and I/O priority are set while the init is still root with full
+ * capabilities (real-time classes need CAP_SYS_NICE); the CPU affinity
+ * (execCPUAffinity.final) after the cgroup join, just before the lookup.
+ */
 export function addProcessOps(add: AddFn, proc: NonNullable<Spec['process']>, o: ProcessOpts): void {
   const base = o.base ?? '/process';
   (proc.rlimits ?? []).forEach((r, i) => {
     add('SETRLIMIT', [u64(rlimitNumber(r.type, `${base}/rlimits/${i}/type`)), u64(rlimitValue(r.soft)), u64(rlimitValue(r.hard))], `${base}/rlimits/${i}`, `${r.type} soft=${r.soft} hard=${r.hard}`);
   });
+  if (proc.scheduler) {
+    const s = proc.scheduler;
+    add('SCHED_SETATTR', [bytes(schedAttr(s, `${base}/scheduler`))], `${base}/scheduler`, `scheduler ${s.policy}${s.nice !== undefined ? ` nice=${s.nice}` : ''}${s.priority !== undefined ? ` priority=${s.priority}` : ''}${s.flags?.length ? ` flags=${s.flags.join('|')}` : ''}${s.policy === 'SCHED_DEADLINE' ? ` runtime=${s.runtime ?? 0} deadline=${s.deadline ?? 0} period=${s.period ?? 0}` : ''}`);
+  }
+  if (proc.ioPriority) add('IOPRIO_SET', [u64(ioprioValue(proc.ioPriority, `${base}/ioPriority`))], `${base}/ioPriority`, `I/O priority ${proc.ioPriority.class} ${proc.ioPriority.priority ?? 0}`);
   if (proc.noNewPrivileges) add('PRCTL', [u64(PR_SET_NO_NEW_PRIVS), u64(1)], `${base}/noNewPrivileges`, 'no_new_privs');
-
-  // runc 1.1 order: without NNP the filter goes in before the capability drop
-  // (loading it needs CAP_SYS_ADMIN or NNP); with NNP, just before exec.
-  const seccompEarly = o.seccomp && !proc.noNewPrivileges;
-  if (seccompEarly) add('SECCOMP', [bytes(o.seccomp!.program), u64(o.seccomp!.flags)], '/linux/seccomp', `seccomp filter (${o.seccomp!.program.length / 8} insns)`);
 
   add('SET_CLOEXEC_FROM', [u64(o.firstPrivateFd)], 'runtime', `close-on-exec every fd >= ${o.firstPrivateFd}`);
   const caps: CapMasks = capsToMasks(proc.capabilities, `${base}/capabilities`, o.lastCap);
-  if (caps.dropBounding) add('CAPBSET_DROP', [u64(caps.dropBounding)], `${base}/capabilities/bounding`, 'drop from the bounding set');
+  if (caps.dropBounding) add('CAPBSET_DROP', [u64(caps.dropBounding)], `${base}/capabilities/bounding`, `bounding set: keep only ${capNames(((1n << BigInt((o.lastCap ?? CAP_LAST_CAP) + 1)) - 1n) & ~caps.dropBounding)}`);
   add('PRCTL', [u64(PR_SET_KEEPCAPS), u64(1)], 'runtime', 'keep capabilities across setuid');
   const user = proc.user;
   if (user.uid !== 0) add('FIX_STDIO', [u64(user.uid)], `${base}/user/uid`, `stdio owned by uid ${user.uid}`);
@@ -275,12 +329,22 @@ export function addProcessOps(add: AddFn, proc: NonNullable<Spec['process']>, o:
   add('SETRESUID', [u64(user.uid)], `${base}/user/uid`, `uid ${user.uid}`);
   add('CHDIR', [str(proc.cwd)], `${base}/cwd`, `cwd ${proc.cwd}`);
   add('PRCTL', [u64(PR_SET_KEEPCAPS), u64(0)], 'runtime', 'stop keeping capabilities');
-  add('CAPSET', [u64(caps.effective), u64(caps.permitted), u64(caps.inheritable)], `${base}/capabilities`, 'effective, permitted, inheritable');
+  // CAP_SYS_ADMIN kept until the filter is loaded, unless NNP or the final set has it
+  const sysAdmin = 1n << 21n;
+  const keepAdmin = !!o.seccomp && !proc.noNewPrivileges && (caps.effective & sysAdmin) === 0n;
+  if (keepAdmin) {
+    add('CAPSET', [u64(caps.effective | sysAdmin), u64(caps.permitted | sysAdmin), u64(caps.inheritable)], `${base}/capabilities`, `effective, permitted, inheritable (+CAP_SYS_ADMIN until the seccomp filter is loaded)`);
+  } else {
+    add('CAPSET', [u64(caps.effective), u64(caps.permitted), u64(caps.inheritable)], `${base}/capabilities`, 'effective, permitted, inheritable');
+  }
   // the kernel only lets a cap be ambient if it is permitted and inheritable;
   // runc silently ends up without the others, and so do we
   const ambient = caps.ambient & caps.permitted & caps.inheritable;
-  if (ambient) add('AMBIENT_RAISE', [u64(ambient)], `${base}/capabilities/ambient`, 'raise ambient');
+  if (ambient) add('AMBIENT_RAISE', [u64(ambient)], `${base}/capabilities/ambient`, `raise ambient: ${capNames(ambient)}`);
   add('UMASK', [u64(user.umask ?? 0o022)], `${base}/user/umask`, `umask ${(user.umask ?? 0o022).toString(8)}`);
+  const aff = proc.execCPUAffinity;
+  if (aff?.final !== undefined) add('CPU_AFFINITY', [bytes(cpuMask(aff.final, `${base}/execCPUAffinity/final`))], `${base}/execCPUAffinity/final`, `CPU affinity ${aff.final}`);
+  else if (aff?.initial !== undefined) add('CPU_AFFINITY', [bytes(allCpus())], `${base}/execCPUAffinity/initial`, 'CPU affinity reset to the cgroup\'s CPUs (after the initial one)');
 
   const args = proc.args ?? [];
   const env = [...(proc.env ?? [])];
@@ -290,8 +354,35 @@ export function addProcessOps(add: AddFn, proc: NonNullable<Spec['process']>, o:
   if (o.waitFifo) add('WAIT_FIFO', [], 'runtime', 'wait for `start` on the exec fifo');
   else add('DONE', [], 'runtime', 'report success to the parent');
   for (const h of o.startHooks ?? []) add('RUN_HOOK', h.args, h.source, h.what);
-  if (o.seccomp && !seccompEarly) add('SECCOMP', [bytes(o.seccomp.program), u64(o.seccomp.flags)], '/linux/seccomp', `seccomp filter (${o.seccomp.program.length / 8} insns)`);
+  if (o.seccomp) {
+    const sc = o.seccomp;
+    const after: PostFilterSyscall[] = [];
+    if (sc.notify) after.push({ name: 'sendmsg', why: 'the init sends the notify fd to the listener with it after loading the filter', notifyOk: false });
+    if (keepAdmin) after.push({ name: 'capset', why: 'without noNewPrivileges the init loads the filter with CAP_SYS_ADMIN and drops it with capset afterwards', notifyOk: !!sc.notify });
+    after.push({ name: 'execve', why: 'the container\'s process is started with it', notifyOk: !!sc.notify });
+    checkPostFilterSyscalls(sc.program, after);
+    const n = sc.program.length / 8;
+    if (sc.notify) {
+      add('SECCOMP', [bytes(sc.program), u64(sc.flags), u64(sc.notify.socketFd), str(sc.notify.state)], '/linux/seccomp', `seccomp filter (${n} insns, flags 0x${sc.flags.toString(16)}); send the notify fd and the state to the listener`);
+    } else {
+      add('SECCOMP', [bytes(sc.program), u64(sc.flags)], '/linux/seccomp', `seccomp filter (${n} insns${sc.flags ? `, flags 0x${sc.flags.toString(16)}` : ''})`);
+    }
+    if (keepAdmin) add('CAPSET', [u64(caps.effective), u64(caps.permitted), u64(caps.inheritable)], `${base}/capabilities`, 'drop CAP_SYS_ADMIN: the final effective, permitted, inheritable sets');
+  }
   add('EXEC', [strv(args), strv(env)], `${base}/args`, `exec ${args.join(' ')}`);
+}
+
+/** "CAP_CHOWN, CAP_KILL" for a mask (numbers for caps beyond the table). */
+export function capNames(mask: bigint): string {
+  const names: string[] = [];
+  for (let i = 0; i < 64; i++) if ((mask >> BigInt(i)) & 1n) names.push(capName(i) ?? `cap ${i}`);
+  return names.join(', ') || '(none)';
+}
+
+/** SELinux mount label as runc's label.FormatMountLabel: context="…" on the filesystems that take one. */
+function withMountLabel(data: string[], type: string | undefined, label: string | undefined): string[] {
+  if (!label || !type || !['tmpfs', 'devpts', 'mqueue', 'shm'].includes(type)) return data;
+  return [...data, `context="${label}"`];
 }
 
 function gidBytes(gids: number[]): Buffer {

@@ -18,6 +18,6 @@ export function encodePlan(plan: Plan): Buffer {
 /** One line per op, for `explain` and debugging. */
 export function formatPlan(plan: Plan): string {
   return plan.ops
-    .map((o, i) => `${String(i).padStart(3)}  ${o.op.toLowerCase().padEnd(14)} ${o.what}${o.source ? `   (${o.source})` : ''}`)
+    .map((o, i) => `${String(i).padStart(3)}  ${o.op.toLowerCase().padEnd(16)} ${o.what}${o.source ? `   (${o.source})` : ''}`)
     .join('\n');
 }

@@ -5,13 +5,13 @@
 // shared process part (rlimits, NNP, seccomp, user, caps, cwd, lookup, exec).
 import type { Process } from '../spec/types.ts';
 import { str, u64, type Plan, type PlanOp } from './types.ts';
-import { addConsoleOps, addProcessOps, type ConsoleOpts } from './build.ts';
+import { addConsoleOps, addProcessOps, type ConsoleOpts, type SeccompPlan } from './build.ts';
 
 export interface ExecPlanInput {
   process: Process;
   /** JSON pointer prefix of the process object in error messages */
   base: string;
-  seccomp?: { program: Buffer; flags: number };
+  seccomp?: SeccompPlan;
   home?: string;
   lastCap?: number;
   firstPrivateFd: number;

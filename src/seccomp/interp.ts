@@ -74,8 +74,9 @@ const decoded = new WeakMap<Buffer, Insn[]>();
  * Run a seccomp filter on one syscall. Returns the filter's 32-bit
  * SECCOMP_RET_* value. Throws on programs the kernel would reject when they
  * are reached (bad opcode, out-of-range load or jump, falling off the end).
+ * `trace` collects the index of every instruction executed.
  */
-export function runFilter(program: Buffer, data: SeccompData): number {
+export function runFilter(program: Buffer, data: SeccompData, trace?: number[]): number {
   let prog = decoded.get(program);
   if (prog === undefined) {
     prog = decodeProgram(program);
@@ -89,6 +90,7 @@ export function runFilter(program: Buffer, data: SeccompData): number {
   let pc = 0;
   for (;;) {
     if (pc >= prog.length) throw new Error(`BPF: fell off the end of the program (pc=${pc})`);
+    trace?.push(pc); // `explain --syscall`: the path taken
     const { code, jt, jf, k } = prog[pc];
     const cls = code & 0x07;
     switch (cls) {
