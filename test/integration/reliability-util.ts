@@ -1,9 +1,11 @@
 // Host-side leak detectors shared by the reliability, escape and soak tests:
 // processes that live in a directory (cwd or root), mounts naming a path,
 // cgroup dirs named after an id, fds and zombies.
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leftoverCgroups } from './helpers.ts';
+import { SKIFF, leftoverCgroups } from './helpers.ts';
 
 function ident(p: string): string | undefined {
   try {
@@ -174,4 +176,30 @@ export function cleanError(stderr: string): string | undefined {
   if (lines.length !== 1) return `stderr has ${lines.length} lines: ${JSON.stringify(stderr.slice(0, 500))}`;
   if (/^\s+at /m.test(stderr)) return `stack trace: ${stderr.slice(0, 500)}`;
   return undefined;
+}
+
+/**
+ * skiff, asynchronously, with stdout/stderr in files: a created container
+ * inherits skiff's stdio, so pipes would stay open (and 'close' never come)
+ * for as long as the container lives.
+ */
+export function skiffFiles(root: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeout?: number } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-out-'));
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  const env = { ...process.env, ...opts.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return new Promise((res) => {
+    const c = spawn(SKIFF, ['--root', root, ...args], { stdio: ['ignore', out, err], env, cwd: opts.cwd });
+    const t = setTimeout(() => c.kill('SIGKILL'), opts.timeout ?? 60_000);
+    c.on('exit', (code, signal) => {
+      clearTimeout(t);
+      const stdout = readFileSync(join(dir, 'out'), 'utf8');
+      const stderr = readFileSync(join(dir, 'err'), 'utf8');
+      closeSync(out);
+      closeSync(err);
+      rmSync(dir, { recursive: true, force: true });
+      res({ code, signal, stdout, stderr });
+    });
+  });
 }
