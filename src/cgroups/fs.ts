@@ -10,6 +10,8 @@ export interface CgroupFs {
   readFile(path: string): string;
   /** One write(2) of `data` to an existing file (no O_CREAT, no O_TRUNC games). */
   writeFile(path: string, data: string): void;
+  /** The same on libuv's thread pool (optional: the manager falls back to writeFile). */
+  writeFileAsync?(path: string, data: string): Promise<void>;
   exists(path: string): boolean;
   isDirectory(path: string): boolean;
   /** mkdir(2); throws EEXIST if it is already there. */
@@ -36,6 +38,14 @@ export const realFs: CgroupFs = {
       fs.writeSync(fd, data);
     } finally {
       fs.closeSync(fd);
+    }
+  },
+  async writeFileAsync(p, data) {
+    const fh = await fs.promises.open(p, fs.constants.O_WRONLY);
+    try {
+      await fh.write(data);
+    } finally {
+      await fh.close();
     }
   },
   exists: (p) => fs.existsSync(p),

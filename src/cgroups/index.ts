@@ -51,6 +51,10 @@ export interface CgroupManager {
   create(): void;
   /** move pid into the container's cgroup in every hierarchy */
   apply(pid: number): void;
+  /** apply() without blocking the event loop: a write to cgroup.procs can wait
+   * milliseconds in the kernel (RCU); in-process callers (the library API)
+   * creating containers concurrently overlap those waits */
+  applyAsync(pid: number): Promise<void>;
   /** write limits; a zero value means "leave alone" (runc); errors name the field by JSON pointer */
   set(resources: LinuxResources, opts?: { update?: boolean }): void;
   freeze(): void;

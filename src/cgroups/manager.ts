@@ -309,6 +309,29 @@ export class CgroupManagerImpl implements CgroupManager {
     }
   }
 
+  async applyAsync(pid: number): Promise<void> {
+    if (!Number.isInteger(pid) || pid <= 0) throw new SkiffError(`invalid pid ${pid}`);
+    const write = this.fs.writeFileAsync?.bind(this.fs) ?? (async (f: string, d: string) => this.fs.writeFile(f, d));
+    for (const dir of this.dirs()) {
+      const file = this.p(dir, 'cgroup.procs');
+      let lastErr: unknown;
+      for (let i = 0; i < 5; i++) {
+        try {
+          await write(file, String(pid));
+          lastErr = undefined;
+          break;
+        } catch (e) {
+          lastErr = e;
+          if (errCode(e) !== 'EINVAL') break;
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      }
+      if (lastErr) {
+        throw new SkiffError(`cannot move process ${pid} into cgroup ${dir}: ${errCode(lastErr) ?? (lastErr as Error).message}`, { cause: lastErr, code: 'ECGROUP' });
+      }
+    }
+  }
+
   set(resources: LinuxResources, opts: { update?: boolean } = {}): void {
     const r = resources ?? {};
     const c: res.SetContext = { fs: this.fs, update: !!opts.update };

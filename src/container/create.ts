@@ -213,7 +213,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     writeState(dir, state);
     crashPoint('create:after-pid');
     // the seed's rule: the container joins its cgroups before it runs anything
-    cgroup.apply(pid);
+    await cgroup.applyAsync(pid);
     if (spec.process?.oomScoreAdj !== undefined) writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
     crashPoint('create:after-apply');
     // hooks inside the container get the state with the pid known only now

@@ -1,6 +1,6 @@
 // `start`: release a created container by opening its exec fifo, then run
 // the poststart hooks.
-import { promises as fsp, unlinkSync } from 'node:fs';
+import { closeSync, constants as C, openSync, promises as fsp, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.ts';
 import { runHooks } from '../hooks/run.ts';
@@ -24,25 +24,24 @@ export async function startContainer(root: string | undefined, id: string, onWar
     }
     const fifo = join(c.dir, FIFO);
     // The init is blocked opening the fifo for writing, so this open returns
-    // at once; if the init died meanwhile it never would: watch for that.
-    let dead = false;
+    // at once; if the init died meanwhile it never would (and would hold a
+    // libuv pool thread for good): then we open the write end ourselves and
+    // close it, the read sees EOF with no data, and that is "stopped". The
+    // fifo's content decides, never the watcher alone: a process that ran
+    // and exited between the open and the poll (a busy event loop, /bin/true)
+    // was started.
     const watch = setInterval(() => {
-      if (!isAlive(c.state.pid, c.state.startTime)) dead = true;
+      if (isAlive(c.state.pid, c.state.startTime)) return;
+      try {
+        closeSync(openSync(fifo, C.O_WRONLY | C.O_NONBLOCK));
+        clearInterval(watch);
+      } catch {
+        /* ENXIO: no reader yet, the next poll retries; ENOENT: gone */
+      }
     }, 20);
     let data: Buffer;
     try {
-      const fh = await Promise.race([
-        fsp.open(fifo, 'r'),
-        new Promise<never>((_, rej) => {
-          const t = setInterval(() => {
-            if (dead) {
-              clearInterval(t);
-              rej(new SkiffError('cannot start a container that has stopped'));
-            }
-          }, 20);
-          t.unref();
-        }),
-      ]);
+      const fh = await fsp.open(fifo, 'r');
       try {
         data = await fh.readFile();
       } finally {
