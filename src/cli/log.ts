@@ -12,7 +12,7 @@ export class Logger {
     private readonly debugOn: boolean,
   ) {}
 
-  private write(level: Level, msg: string): void {
+  private write(level: Level, msg: string, fallback = true): void {
     if (level === 'debug' && !this.debugOn) return;
     const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const line = this.format === 'json'
@@ -26,7 +26,7 @@ export class Logger {
         /* fall back to stderr */
       }
     }
-    process.stderr.write(line);
+    if (fallback) process.stderr.write(line);
   }
 
   debug(msg: string): void { this.write('debug', msg); }
@@ -35,7 +35,9 @@ export class Logger {
   error(msg: string): void { this.write('error', msg); }
   /** Errors go to the log file (if any) and always to stderr, as runc does. */
   fatal(msg: string): void {
-    if (this.file) this.write('error', msg);
-    process.stderr.write(msg + '\n');
+    if (this.file) this.write('error', msg, false); // stderr gets it below, once
+    // one line whatever the message holds (ids, paths and values come from
+    // the user): control characters are escaped as JSON does
+    process.stderr.write(msg.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1)) + '\n');
   }
 }
