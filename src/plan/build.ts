@@ -111,6 +111,8 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
   // a cgroup namespace is created only now, after the parent moved us into
   // the container's cgroups, so that its root is the container's cgroup
   if (ns.creates('cgroup')) add('UNSHARE', [u64(CLONE_FLAGS.cgroup)], '/linux/namespaces', 'new cgroup namespace');
+  // runc's init is always a session leader (nsexec's setsid), terminal or not
+  if (!proc.terminal) add('SETSID', [], 'runtime', 'new session');
   if (!inp.noNewKeyring) add('KEYRING', [str(`_ses.${inp.id}`)], '', 'join a new session keyring');
 
   // ---- rootfs ----
