@@ -24,6 +24,7 @@ import { InitFailed, InitProcess, bootstrapMessage, closeQuietly, strerror, type
 import { DEFAULT_ROOT, DirLock, FIFO, makeContainerDir, procStat, removeContainerDir, validateId, writeState, type StoredState } from './state.ts';
 import { describeInitError } from './errors.ts';
 import { lookupHome } from './passwd.ts';
+import { checkAvailableCaps } from './host-caps.ts';
 import { compileSeccompFor, connectListener, containerProcessState, setNotifyState } from './seccomp.ts';
 import { checkLsm } from './lsm.ts';
 import { cpuMask } from '../plan/security.ts';
@@ -131,6 +132,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // a foreground pty starts with our terminal's size, before the process runs
     console: terminal ? consolePlan(preserve, 1, spec.process!.consoleSize ?? (opts.foreground ? hostWinsize() : undefined)) : undefined,
     lastCap: lastCap(),
+    availableCaps: checkAvailableCaps(spec.process?.capabilities, '/process/capabilities', opts.strict, opts.onWarning),
   });
 
   const dir = makeContainerDir(root, opts.id);

@@ -65,6 +65,8 @@ export interface CreatePlanInput {
   hasKcore?: boolean;
   /** highest capability the kernel knows (/proc/sys/kernel/cap_last_cap) */
   lastCap?: number;
+  /** caps this runtime can grant at all (its own bounding set) */
+  availableCaps?: bigint;
   /** process.terminal: the pty to make (its master goes over the console socket) */
   console?: ConsoleOpts;
 }
@@ -233,6 +235,7 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
   addProcessOps(add, proc, {
     home: inp.home,
     lastCap: inp.lastCap,
+    availableCaps: inp.availableCaps,
     seccomp: inp.seccomp,
     firstPrivateFd: inp.firstPrivateFd,
     startHooks: (spec.hooks?.startContainer ?? []).map((h, i) => ({ args: hookArgs(h, hookState('created')), source: ptr('hooks', 'startContainer', i), what: `hook ${h.path}` })),
@@ -273,6 +276,8 @@ function addCgroupMounts(add: AddFn, base: string, list: CgroupMount[], src: str
 export type AddFn = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => void;
 
 export interface ProcessOpts {
+  /** caps this runtime can grant at all (its own bounding set); others are left out */
+  availableCaps?: bigint;
   home?: string;
   lastCap?: number;
   seccomp?: SeccompPlan;
@@ -321,7 +326,7 @@ export function addProcessOps(add: AddFn, proc: NonNullable<Spec['process']>, o:
   if (proc.noNewPrivileges) add('PRCTL', [u64(PR_SET_NO_NEW_PRIVS), u64(1)], `${base}/noNewPrivileges`, 'no_new_privs');
 
   add('SET_CLOEXEC_FROM', [u64(o.firstPrivateFd)], 'runtime', `close-on-exec every fd >= ${o.firstPrivateFd}`);
-  const caps: CapMasks = capsToMasks(proc.capabilities, `${base}/capabilities`, o.lastCap);
+  const caps: CapMasks = capsToMasks(proc.capabilities, `${base}/capabilities`, o.lastCap, o.availableCaps);
   if (caps.dropBounding) add('CAPBSET_DROP', [u64(caps.dropBounding)], `${base}/capabilities/bounding`, `bounding set: keep only ${capNames(((1n << BigInt((o.lastCap ?? CAP_LAST_CAP) + 1)) - 1n) & ~caps.dropBounding)}`);
   add('PRCTL', [u64(PR_SET_KEEPCAPS), u64(1)], 'runtime', 'keep capabilities across setuid');
   const user = proc.user;

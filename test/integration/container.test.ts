@@ -195,3 +195,26 @@ describe('process', () => {
     assert.equal(out, '0\n0\nro\n');
   });
 });
+
+describe('capabilities the host cannot grant', () => {
+  const bnd = BigInt('0x' + /CapBnd:\s*([0-9a-f]+)/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))![1]);
+  const missing = ['CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_MODULE'].find((n) => {
+    const num = { CAP_SYS_RESOURCE: 24, CAP_SYS_TIME: 25, CAP_SYS_MODULE: 16 }[n]!;
+    return !(bnd & (1n << BigInt(num)));
+  });
+  test('are dropped with a warning; --strict refuses them', (t) => {
+    if (!missing) return t.skip('this host grants every capability to root, nothing to test');
+    const fn = (s: Spec) => {
+      s.process!.args = ['sh', '-c', 'grep CapEff /proc/self/status'];
+      s.process!.capabilities!.effective!.push(missing);
+      s.process!.capabilities!.bounding!.push(missing);
+      s.process!.capabilities!.permitted!.push(missing);
+    };
+    const r = env.run(fn);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`level=warning.*${missing}.*bounding set`));
+    const strict = env.run(fn, ['--strict']);
+    assert.equal(strict.status, 1);
+    assert.match(strict.stderr, new RegExp(`/process/capabilities: ${missing}`));
+  });
+});

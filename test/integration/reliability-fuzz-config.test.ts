@@ -198,7 +198,7 @@ describe('fuzz: config.json at create', { skip: SKIP }, () => {
             out = b.toString('latin1');
           } else if (m.kind === 'prefix') out = m.with + t;
           else out = t.replace('"annotations"', `"deep": ${'['.repeat(m.depth)}${']'.repeat(m.depth)}, "annotations"`).replace(/^\{/, `{"deep0": ${'{"a":'.repeat(Math.min(m.depth, 5000))}1${'}'.repeat(Math.min(m.depth, 5000))},`);
-          createAndCheck(typeof out === 'string' ? out : out.toString(), `${n} ${JSON.stringify(m)}`);
+          createAndCheck(String(out), `${n} ${JSON.stringify(m)}`);
         },
       ),
       params,

@@ -109,3 +109,13 @@ test('cgroup namespace is unshared by the plan (after the parent joined the cgro
   assert.equal(Number(arg(u, 0)), 0x02000000);
   assert.equal(p.ops.indexOf(u), 0);
 });
+
+test('capabilities outside the runtime\'s own bounding set are left out and named', async () => {
+  const { unavailableCaps, capsToMasks } = await import('../../src/plan/caps.ts');
+  const c = { bounding: ['CAP_CHOWN', 'CAP_SYS_RESOURCE'], effective: ['CAP_SYS_RESOURCE'], permitted: ['CAP_CHOWN'] };
+  const avail = ((1n << 41n) - 1n) & ~(1n << 24n); // no CAP_SYS_RESOURCE (24)
+  assert.deepEqual(unavailableCaps(c, avail), ['CAP_SYS_RESOURCE']);
+  const m = capsToMasks(c, '/process/capabilities', 40, avail);
+  assert.equal(m.effective, 0n);
+  assert.equal(m.dropBounding & (1n << 24n), 1n << 24n);
+});
