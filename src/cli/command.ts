@@ -28,5 +28,10 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'no-pivot', type: 'bool', usage: 'do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk' },
   { name: 'no-new-keyring', type: 'bool', usage: 'do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key' },
   { name: 'preserve-fds', type: 'int', usage: 'Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
-  { name: 'strict', type: 'bool', usage: 'treat what runc only warns about (e.g. unknown capabilities) as errors' },
+  { name: 'strict', type: 'bool', usage: 'treat what runc only warns about (e.g. unknown capabilities) as errors (also: SKIFF_STRICT=1)' },
 ];
+
+/** --strict, or SKIFF_STRICT=1 for callers that cannot pass flags (e.g. test suites run through a RUNTIME path). */
+export function strictMode(flag: unknown): boolean {
+  return !!flag || process.env.SKIFF_STRICT === '1';
+}

@@ -1,5 +1,5 @@
 import { createContainer } from '../../container/create.ts';
-import { CREATE_FLAGS, type Command } from '../command.ts';
+import { CREATE_FLAGS, strictMode, type Command } from '../command.ts';
 import { listenFds } from '../listen-fds.ts';
 
 export const command: Command = {
@@ -19,7 +19,7 @@ export const command: Command = {
       noNewKeyring: !!flags['no-new-keyring'],
       preserveFds: listenFds() + Number(flags['preserve-fds'] ?? 0),
       listenFds: listenFds(),
-      strict: !!flags.strict,
+      strict: strictMode(flags.strict),
       onWarning: (m) => g.log.warn(m),
     });
     return 0;

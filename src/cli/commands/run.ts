@@ -1,5 +1,5 @@
 import { runContainer } from '../../container/run.ts';
-import { CREATE_FLAGS, type Command } from '../command.ts';
+import { CREATE_FLAGS, strictMode, type Command } from '../command.ts';
 import { listenFds } from '../listen-fds.ts';
 
 export const command: Command = {
@@ -24,7 +24,7 @@ export const command: Command = {
       noNewKeyring: !!flags['no-new-keyring'],
       preserveFds: listenFds() + Number(flags['preserve-fds'] ?? 0),
       listenFds: listenFds(),
-      strict: !!flags.strict,
+      strict: strictMode(flags.strict),
       detach: !!flags.detach,
       keep: !!flags.keep,
       onWarning: (m) => g.log.warn(m),
