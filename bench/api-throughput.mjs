@@ -7,6 +7,12 @@
 //
 //   node bench/api-throughput.mjs            # N=100, C=4, 3 rounds
 //   BENCH_TP=100 BENCH_CONC=4 BENCH_ROUNDS=5 BENCH_RUNTIMES=api,cli,crun,runc node bench/api-throughput.mjs
+//   BENCH_TMP=/some/tmpfs node bench/api-throughput.mjs   # roots + bundles there (default: os.tmpdir())
+//
+// On this VM /tmp and /run are ext4: every state.json replace-by-rename
+// flushes (auto_da_alloc), which costs all runtimes, skiff most (it writes
+// its state several times per create). A tmpfs, as /run is on most hosts,
+// shows the runtimes without that.
 //
 // Each (runtime, round) runs in a fresh worker process (this file with
 // --worker) and is timed from its first container to its last: the API

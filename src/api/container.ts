@@ -270,7 +270,8 @@ export class Container implements StdioStreams, AsyncDisposable {
     }, opts.signal);
     if (this.hooks.onPoststart) {
       try {
-        await this.hooks.onPoststart(ociState(this.state()));
+        // as the poststart executables get it: running, even if it already exited
+        await this.hooks.onPoststart({ ...(this.safeState() ?? { ociVersion: '', id: this.id, bundle: this.bundle }), status: 'running', pid: this.pid });
       } catch (e) {
         this.onWarning?.(`onPoststart: ${(e as Error).message}`);
       }

@@ -77,7 +77,10 @@ describe('Container', () => {
     assert.ok((await list({ root: env.root })).some((s) => s.id === id));
     await c.start();
     assert.equal(c.state().status, 'running');
-    assert.equal(readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0')[0], 'sleep');
+    // start returns once the init took the go-ahead; its execve follows at once
+    const argv0 = () => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0')[0];
+    for (let i = 0; i < 100 && argv0() !== 'sleep'; i++) await sleep(5);
+    assert.equal(argv0(), 'sleep');
     await c.kill('SIGKILL');
     assert.deepEqual(await c.wait(), { code: 137, signal: 'SIGKILL' });
     assert.equal(c.state().status, 'stopped');
@@ -204,7 +207,7 @@ describe('Container', () => {
     await c.start();
     await c.wait();
     await c.delete();
-    assert.deepEqual(seen.map(([k, s]) => [k, s.status, s.id]), [['createRuntime', 'creating', id], ['poststart', 'running', id], ['poststop', 'stopped', id]]);
+    assert.deepEqual(seen.map(([k, s]) => [k, s.status, s.id]), [['createRuntime', 'created', id], ['poststart', 'running', id], ['poststop', 'stopped', id]]);
     assert.equal(seen[0][1].pid, c.pid);
   });
 
