@@ -18,4 +18,6 @@ if [ ! -f /usr/include/node/node_api.h ] && [ ! -f "$(dirname "$(command -v node
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq --no-install-recommends libnode-dev >/dev/null
 fi
+# the real clients of the client scenarios (test/integration/clients-*.test.ts)
+./scripts/clients/install.sh
 npm ci --no-audit --no-fund
