@@ -87,3 +87,42 @@ export function formatFlags(defs: FlagDef[]): string {
   const w = Math.max(0, ...rows.map((r) => r[0].length));
   return rows.map(([a, b]) => `   ${a.padEnd(w)}  ${b}`).join('\n');
 }
+
+/**
+ * urfave/cli v1's reorderArgs, which runc applies to every command but
+ * `exec` and `ps`: known flags (and the value after a flag without "=") move
+ * before the positional arguments, so `delete ID --force` and
+ * `update ID --pids-limit 5` work as with runc. Nothing after "--" moves.
+ */
+export function reorderArgs(argv: string[], defs: FlagDef[]): string[] {
+  const names = new Set<string>(['help', 'h']);
+  for (const d of defs) {
+    names.add(d.name);
+    if (d.alias) names.add(d.alias);
+  }
+  const isFlag = (a: string) => {
+    if (a === '-' || !a.startsWith('-')) return false;
+    let n = a.startsWith('--') ? a.slice(2) : a.slice(1);
+    n = n.split('=')[0];
+    return names.has(n);
+  };
+  const reordered: string[] = [];
+  const rest: string[] = [];
+  let mayBeValue = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    } else if (mayBeValue && !a.startsWith('-')) {
+      mayBeValue = false;
+      reordered.push(a);
+    } else if (isFlag(a)) {
+      reordered.push(a);
+      mayBeValue = !a.includes('=');
+    } else {
+      rest.push(a);
+    }
+  }
+  return [...reordered, ...rest];
+}

@@ -1,7 +1,7 @@
 // skiff's CLI entry: global flags as runc has them, then one command. Each
 // command lives in src/cli/commands/<name>.ts and is loaded only when used.
 import { SkiffError, UsageError } from '../errors.ts';
-import { formatFlags, parseFlags, type FlagDef } from './flags.ts';
+import { formatFlags, parseFlags, reorderArgs, type FlagDef } from './flags.ts';
 import { Logger } from './log.ts';
 import type { Command, Globals } from './command.ts';
 import { VERSION, COMMIT, SPEC_VERSION } from '../version.ts';
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Command> = {
   events: () => require('./commands/events.ts').command,
   exec: () => require('./commands/exec.ts').command,
   explain: () => require('./commands/explain.ts').command,
+  features: () => require('./commands/features.ts').command,
   kill: () => require('./commands/kill.ts').command,
   list: () => require('./commands/list.ts').command,
   pause: () => require('./commands/pause.ts').command,
@@ -23,6 +24,9 @@ const COMMANDS: Record<string, () => Command> = {
   state: () => require('./commands/state.ts').command,
   update: () => require('./commands/update.ts').command,
 };
+
+/** runc's commands with urfave/cli's SkipArgReorder: what follows the id is the process's (exec) or ps's own. */
+const NO_REORDER = new Set(['exec', 'ps']);
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'debug', type: 'bool', usage: 'enable debug logging' },
@@ -67,7 +71,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     cmdName = g.args[0] === 'help' ? g.args[1] : g.args[0];
     const load = Object.hasOwn(COMMANDS, cmdName) ? COMMANDS[cmdName] : undefined;
-    if (!load) throw new UsageError(`No help topic for '${cmdName}'`);
+    if (!load) {
+      // runc (urfave/cli): this text, exit status 3
+      log.fatal(`No help topic for '${cmdName}'`);
+      return 3;
+    }
     const cmd = load();
     if (g.args[0] === 'help') {
       process.stdout.write(commandHelp(cmd));
@@ -80,7 +88,8 @@ export async function main(argv: string[]): Promise<number> {
     if (g.flags.criu) throw new SkiffError('--criu: checkpoint/restore is not supported');
     let p;
     try {
-      p = parseFlags(g.args.slice(1), cmd.flags);
+      const rest = g.args.slice(1);
+      p = parseFlags(NO_REORDER.has(cmd.name) ? rest : reorderArgs(rest, cmd.flags), cmd.flags);
     } catch (e) {
       if (e instanceof UsageError) throw new UsageError(`Incorrect Usage: ${e.message}`);
       throw e;
