@@ -245,6 +245,7 @@ static int open_in_root(const char *path, int flags) {
 static void mkdir_all_in_root(const char *path, mode_t mode) {
   char buf[PATH_MAX];
   size_t n = strlen(path);
+  if (path[0] != '/') fail(EINVAL, "%s: not an absolute path", path);
   if (n >= sizeof buf) fail(ENAMETOOLONG, "%s", path);
   memcpy(buf, path, n + 1);
   for (char *p = buf + 1;; p++) {

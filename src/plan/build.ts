@@ -137,7 +137,8 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
     const o = parseMountOptions(m.options);
     if (o.unsupported.length) throw new SpecError(ptr('mounts', i, 'options'), `mount option ${o.unsupported.join(', ')} is not supported`);
     if (m.uidMappings || m.gidMappings) throw new SpecError(ptr('mounts', i, 'uidMappings'), 'id-mapped mounts are not supported');
-    const dest = posix.normalize(m.destination);
+    // relative destinations are relative to / (runc 1.1 accepts them with a warning)
+    const dest = posix.join('/', m.destination);
     const isBind = m.type === 'bind' || (o.flags & MS.BIND) !== 0;
     if (isBind && dest === '/dev') devIsBind = true;
     if (m.type === 'cgroup' && inp.cgroupMounts) {

@@ -104,3 +104,13 @@ describe('CLI errors', () => {
     assert.deepEqual(afterList, before);
   });
 });
+
+test('a relative mount destination is taken relative to / with a warning (runc 1.1)', () => {
+  const r = env.run((s) => {
+    s.process!.args = ['sh', '-c', 'grep -c " /relative " /proc/self/mountinfo'];
+    s.mounts!.push({ destination: 'relative', type: 'tmpfs', source: 'tmpfs' });
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '1\n');
+  assert.match(r.stderr, /level=warning.*\/mounts\/\d+\/destination/);
+});
