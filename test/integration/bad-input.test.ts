@@ -93,7 +93,8 @@ describe('CLI errors', () => {
     assert.equal(a.status, 1);
     assert.match(a.stderr, /"start" requires exactly 1 argument/);
     const u = env.skiff(['frobnicate']);
-    assert.equal(u.status, 1);
+    assert.equal(u.status, 3, 'runc exits 3 for an unknown command');
+    assert.match(u.stderr, /No help topic for 'frobnicate'/);
   });
 
   test('nothing is created by failed commands', () => {
