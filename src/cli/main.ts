@@ -3,6 +3,7 @@
 import { SkiffError, UsageError } from '../errors.ts';
 import { formatFlags, parseFlags, reorderArgs, type FlagDef } from './flags.ts';
 import { Logger } from './log.ts';
+import { mark } from '../util/trace.ts';
 import type { Command, Globals } from './command.ts';
 import { VERSION, COMMIT, SPEC_VERSION } from '../version.ts';
 
@@ -54,6 +55,7 @@ function commandHelp(c: Command): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  mark('cli:main');
   let log = new Logger(undefined, 'text', false);
   let cmdName = '';
   try {

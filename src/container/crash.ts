@@ -20,8 +20,11 @@ export const CRASH_POINTS = [
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
+import { mark } from '../util/trace.ts';
+
 const at = process.env.SKIFF_TEST_CRASH_AT;
 
 export function crashPoint(name: CrashPoint): void {
+  mark(name);
   if (at === name) process.kill(process.pid, 'SIGKILL');
 }

@@ -20,6 +20,7 @@ import { native } from '../native/addon.ts';
 import { runHooks } from '../hooks/run.ts';
 import { cgroupMountsForContainer, createCgroupManager, type CgroupManager } from '../cgroups/index.ts';
 import { crashPoint } from './crash.ts';
+import { mark } from '../util/trace.ts';
 import { InitFailed, InitProcess, bootstrapMessage, closeQuietly, strerror, type StdioSlot } from './init-process.ts';
 import { DEFAULT_ROOT, DirLock, FIFO, makeContainerDir, procStat, removeContainerDir, validateId, writeState, type StoredState } from './state.ts';
 import { describeInitError } from './errors.ts';
@@ -135,6 +136,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     availableCaps: checkAvailableCaps(spec.process?.capabilities, '/process/capabilities', opts.strict, opts.onWarning),
   });
 
+  mark('create:plan-built');
   const dir = makeContainerDir(root, opts.id);
   crashPoint('create:after-statedir');
   let lock: DirLock | null = null;

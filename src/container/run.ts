@@ -4,6 +4,7 @@ import { native, waitExit, type WaitStatus } from '../native/addon.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { deleteContainer } from './delete.ts';
 import { startContainer } from './start.ts';
+import { mark } from '../util/trace.ts';
 import { ConsoleRelay } from './console.ts';
 
 export interface RunOptions extends CreateOptions {
@@ -43,6 +44,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   }
   try {
     await startContainer(opts.root, opts.id, opts.onWarning);
+    mark('run:started');
   } catch (e) {
     relay?.close();
     if (!opts.detach) await deleteContainer(opts.root, opts.id, true).catch(() => undefined);
@@ -50,6 +52,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   }
   if (opts.detach || !exit) return 0;
   const st = await exit;
+  mark('run:exited');
   await relay?.finish();
   for (const [sig, h] of handlers) process.off(sig, h);
   if (!opts.keep) await deleteContainer(opts.root, opts.id, true, opts.onWarning);
