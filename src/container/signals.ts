@@ -7,8 +7,9 @@ const SIG = constants.signals as Record<string, number>;
 
 export function parseSignal(s: string): number {
   if (/^\d+$/.test(s)) {
+    // 0 checks that the init is alive, as `runc kill ID 0` does
     const n = Number(s);
-    if (n <= 0 || n > 64) throw new SkiffError(`invalid signal: ${s}`);
+    if (n > 64) throw new SkiffError(`invalid signal: ${s}`);
     return n;
   }
   const up = s.toUpperCase();

@@ -6,6 +6,7 @@
 // relative --cgroup, so containers nest under our own cgroups.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RUNTIME, Sandbox, buildImage, checkContainerProcess, containerdShimSocket, describeResult, have, sleep, type Result } from './harness.ts';
 
@@ -60,7 +61,8 @@ export class Containerd {
   /** `ctr run` options that select the runtime and keep its state and cgroups private. */
   runOpts(id: string, runtime = this.runtime): string[] {
     this.ids.add(id);
-    return ['--runc-binary', runtime, '--runc-root', this.sb.path('runtime-root'), '--cgroup', `${this.sb.cgParent}/${id}`, '--fifo-dir', this.sb.path('fifo')];
+    const root = runtime === this.runtime ? 'runtime-root' : `runtime-root-${basename(runtime)}`;
+    return ['--runc-binary', runtime, '--runc-root', this.sb.path(root), '--cgroup', `${this.sb.cgParent}/${id}`, '--fifo-dir', this.sb.path('fifo')];
   }
 
   taskStatus(id: string): { pid: number; status: string } | undefined {
