@@ -89,10 +89,11 @@ export function formatFlags(defs: FlagDef[]): string {
 }
 
 /**
- * urfave/cli v1's reorderArgs, which runc applies to every command but
- * `exec` and `ps`: known flags (and the value after a flag without "=") move
- * before the positional arguments, so `delete ID --force` and
- * `update ID --pids-limit 5` work as with runc. Nothing after "--" moves.
+ * urfave/cli v1.22's reorderArgs, which runc applies to every command but
+ * `exec` and `ps`: known flags (and the value after a flag without "=", even
+ * "-" or "--") move before the positional arguments, so `delete ID --force`
+ * and `update ID --pids-limit 5` work as with runc, and `update --resources -
+ * ID` keeps "-" as the flag's value. Nothing after a "--" delimiter moves.
  */
 export function reorderArgs(argv: string[], defs: FlagDef[]): string[] {
   const names = new Set<string>(['help', 'h']);
@@ -101,9 +102,8 @@ export function reorderArgs(argv: string[], defs: FlagDef[]): string[] {
     if (d.alias) names.add(d.alias);
   }
   const isFlag = (a: string) => {
-    if (a === '-' || !a.startsWith('-')) return false;
-    let n = a.startsWith('--') ? a.slice(2) : a.slice(1);
-    n = n.split('=')[0];
+    if (a === '-' || a === '--' || !a.startsWith('-')) return false;
+    const n = (a.startsWith('--') ? a.slice(2) : a.slice(1)).split('=')[0];
     return names.has(n);
   };
   const reordered: string[] = [];
@@ -111,12 +111,12 @@ export function reorderArgs(argv: string[], defs: FlagDef[]): string[] {
   let mayBeValue = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    } else if (mayBeValue && !a.startsWith('-')) {
+    if (mayBeValue && !isFlag(a)) {
       mayBeValue = false;
       reordered.push(a);
+    } else if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
     } else if (isFlag(a)) {
       reordered.push(a);
       mayBeValue = !a.includes('=');

@@ -88,6 +88,11 @@ describe('CLI surface (bin/skiff)', { skip: !built && 'dist/skiff.js not built (
     assert.deepEqual(reorderArgs(['x', '--pids-limit=5', 'y'], defs), ['--pids-limit=5', 'x', 'y']);
     assert.deepEqual(reorderArgs(['x', '--', '--force'], defs), ['x', '--', '--force']);
     assert.deepEqual(reorderArgs(['x', '-', '--unknown'], defs), ['x', '-', '--unknown']);
+    // a flag's value may look like a flag or be "-" (docker: update --resources - ID)
+    const upd: FlagDef[] = [{ name: 'resources', alias: 'r', type: 'string', usage: '' }, ...defs];
+    assert.deepEqual(reorderArgs(['--resources', '-', 'x'], upd), ['--resources', '-', 'x']);
+    assert.deepEqual(reorderArgs(['x', '--pids-limit', '-5'], defs), ['--pids-limit', '-5', 'x']);
+    assert.deepEqual(reorderArgs(['--force', '--', 'x'], defs), ['--force', '--', 'x']);
     assert.equal(skiff('--root', root, 'delete', 'nosuch', '--force').code, 0);
     assert.match(skiff('state', 'x', '--help').stdout, /^NAME:\n   skiff state/);
     // exec: what follows the id belongs to the process
