@@ -117,8 +117,8 @@ function check1(args: string[]): void {
   const what = `argv ${JSON.stringify(args).slice(0, 400)}`;
   assert.equal(r.error, undefined, `${what}: ${r.error}`);
   assert.equal(r.signal, null, `${what}: killed by ${r.signal}`);
-  // runc's convention: 1 on failure, 255 for a failed exec
-  const failCode = args.includes('exec') && r.status === 255 ? 255 : 1;
+  // runc's convention: 1 on failure, 255 for a failed exec, 3 for an unknown command (urfave/cli's "No help topic")
+  const failCode = args.includes('exec') && r.status === 255 ? 255 : r.status === 3 && /^No help topic for /.test(r.stderr) ? 3 : 1;
   assert.ok(r.status === 0 || r.status === failCode, `${what}: exit ${r.status}\n${r.stderr.slice(0, 500)}`);
   for (const out of [r.stdout, r.stderr]) assert.doesNotMatch(out, /^\s+at .+(\(|:\d+)/m, `${what}: stack trace\n${out.slice(0, 1000)}`);
   if (r.status !== 0) {
