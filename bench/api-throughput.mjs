@@ -114,7 +114,7 @@ const TAG = `skiff-api-bench-${process.pid}`;
 // a snapshot of skiff: concurrent rebuilds of the tree cannot change it mid-run
 if (!existsSync(join(REPO, 'dist/lib.js'))) execFileSync(process.execPath, [join(REPO, 'scripts/build.mjs')], { stdio: 'inherit' });
 const SKIFF = join(TMP, 'skiff');
-for (const p of ['bin/skiff', 'dist/skiff.js', 'dist/lib.js', 'build/skiff-init', 'build/skiff.node', 'package.json']) {
+for (const p of ['bin/skiff', 'dist/skiff.js', 'dist/skiff-boot.js', 'dist/lib.js', 'build/skiff-init', 'build/skiff.node', 'package.json']) {
   mkdirSync(dirname(join(SKIFF, p)), { recursive: true });
   cpSync(join(REPO, p), join(SKIFF, p));
 }

@@ -68,3 +68,7 @@ const common = {
 };
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'skiff.js'), minifySyntax: true, minifyWhitespace: true });
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: join(dist, 'lib.js') });
+// the CLI's entry: loads skiff.js through per-command V8 code caches (src/cli/boot.ts)
+await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/boot.ts')], outfile: join(dist, 'skiff-boot.js'), minifySyntax: true });
+// caches of an older bundle would only be rejected: drop them
+(await import('node:fs')).rmSync(join(dist, 'cache'), { recursive: true, force: true });

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <node_api.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -443,13 +444,81 @@ static napi_value do_isatty(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* spawnInit(path, argv, fds) -> pid. Starts the container init with
+ * posix_spawn (vfork-style: no copy of Node's address space) with fds laid
+ * out exactly: fds[i] becomes fd i (-1: /dev/null), every signal at its
+ * default and none blocked (Node ignores SIGPIPE; the init must not inherit
+ * that), and an empty environment. Whatever else is open is close-on-exec
+ * in Node, and the init closes anything above the layout at once. */
+static napi_value spawn_init(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char path[4096];
+  if (get_args(env, info, 3, argv) || get_str(env, argv[0], path, sizeof path)) return NULL;
+  uint32_t argc = 0, nfds = 0;
+  napi_get_array_length(env, argv[1], &argc);
+  napi_get_array_length(env, argv[2], &nfds);
+  if (argc == 0 || argc > 16 || nfds > 4096) return throw_errno(env, EINVAL, "spawnInit");
+  char *args[17] = {0};
+  char abuf[16][256];
+  for (uint32_t i = 0; i < argc; i++) {
+    napi_value v;
+    napi_get_element(env, argv[1], i, &v);
+    if (get_str(env, v, abuf[i], sizeof abuf[i])) return NULL;
+    args[i] = abuf[i];
+  }
+  int *fds = calloc(nfds ? nfds : 1, sizeof *fds);
+  if (!fds) return throw_errno(env, ENOMEM, "spawnInit");
+  int maxfd = (int)nfds;
+  for (uint32_t i = 0; i < nfds; i++) {
+    napi_value v;
+    napi_get_element(env, argv[2], i, &v);
+    fds[i] = get_i32(env, v);
+    if (fds[i] >= maxfd) maxfd = fds[i] + 1;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&at);
+  /* two passes so a source never gets overwritten by an earlier target:
+   * every source first to a scratch number above them all, then into place
+   * (dup2 to a different number also clears close-on-exec) */
+  for (uint32_t i = 0; i < nfds; i++)
+    if (fds[i] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[i], maxfd + (int)i);
+  for (uint32_t i = 0; i < nfds; i++) {
+    if (fds[i] >= 0) posix_spawn_file_actions_adddup2(&fa, maxfd + (int)i, (int)i);
+    else posix_spawn_file_actions_addopen(&fa, (int)i, "/dev/null", O_RDWR, 0);
+  }
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &all);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  char *envp[] = {NULL};
+  pid_t pid;
+  int rc = posix_spawn(&pid, path, &fa, &at, args, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  free(fds);
+  if (rc != 0) return throw_errno(env, rc, "spawn init");
+  return make_i32(env, pid);
+}
+
+/* shutdown(fd): SHUT_RDWR, which also wakes a read blocked in another thread */
+static napi_value do_shutdown(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (get_args(env, info, 1, argv)) return NULL;
+  if (shutdown(get_i32(env, argv[0]), SHUT_RDWR) < 0 && errno != ENOTCONN) return throw_errno(env, errno, "shutdown");
+  return NULL;
+}
+
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) __attribute__((weak));
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
-      FN("sealedCopy", sealed_copy),   FN("flock", do_flock),
+      FN("sealedCopy", sealed_copy),   FN("spawnInit", spawn_init), FN("shutdown", do_shutdown),   FN("flock", do_flock),
       FN("mkfifo", do_mkfifo),         FN("setSubreaper", set_subreaper),
       FN("setCloexec", set_cloexec),   FN("waitpid", do_waitpid),
       FN("watchExit", watch_exit),     FN("sendFd", send_fd),

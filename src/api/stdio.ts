@@ -6,6 +6,7 @@
 // and keep the parent ends as net.Sockets on libuv's loop. Pipes, not
 // socketpairs: `echo > /dev/stdout` opens /proc/self/fd/1, which works on a
 // pipe and fails (ENXIO) on a socket.
+import type { StdioSlot as InitSlot } from '../container/init-process.ts';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { ReadStream } from 'node:tty';
@@ -32,7 +33,7 @@ export class StdioPipes implements StdioStreams {
   stdout: Readable | null = null;
   stderr: Readable | null = null;
   /** what the init gets */
-  readonly slots: [StdioSlot, StdioSlot, StdioSlot];
+  readonly slots: [InitSlot, InitSlot, InitSlot];
   private childEnds: number[] = [];
 
   constructor(opt: StdioOption | undefined, dflt: StdioSlot = 'ignore') {
@@ -52,7 +53,7 @@ export class StdioPipes implements StdioStreams {
       else this.stderr = s2;
       return w;
     });
-    this.slots = slots as [StdioSlot, StdioSlot, StdioSlot];
+    this.slots = slots as [InitSlot, InitSlot, InitSlot]; // every 'pipe' became an fd above
   }
 
   get any(): boolean {

@@ -1,20 +1,20 @@
 // Spawning skiff-init and speaking the init pipe protocol with it.
 //
-// The init is executed from a sealed memfd copy (CVE-2019-5736). Its fds are
-// laid out by libuv's spawn: 0-2 stdio, 3..3+N-1 preserved fds, then the init
-// pipe (a socketpair libuv creates for a 'pipe' stdio slot), then private fds
-// (state dir, console socket). The init closes everything above that at once.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
-import type { Duplex } from 'node:stream';
+// The init is executed from a sealed memfd copy (CVE-2019-5736) by the
+// addon's posix_spawn (no fork of Node's address space, no child_process
+// module on the hot path). Its fds: 0-2 stdio, 3..3+N-1 preserved fds, then
+// the init pipe (our socketpair), then private fds (state dir, console
+// socket, ...). The init closes everything above that at once.
+import { closeSync, read, writeSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { Attr, Msg } from '../native/protocol.ts';
 import { Reader, Writer, attrI32, attrStr, attrU32, type Message } from '../native/tlv.ts';
-import { native } from '../native/addon.ts';
+import { native, type WaitStatus } from '../native/addon.ts';
 import { initBinary } from '../native/paths.ts';
 import { SkiffError } from '../errors.ts';
 
-export type StdioSlot = 'inherit' | 'pipe' | 'ignore' | number;
+/** 'pipe' is not a slot here: callers that want pipes make them and pass the fds. */
+export type StdioSlot = 'inherit' | 'ignore' | number;
 
 export interface SpawnInitOptions {
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
@@ -45,12 +45,15 @@ function sealedInit(): number {
 }
 
 export class InitProcess {
-  readonly child: ChildProcess;
-  private readonly sock: Duplex;
+  /** the stage-0 process (it forks the container's process and exits) */
+  readonly pid: number;
+  private readonly fd: number;
   private readonly reader = new Reader();
   private readonly queue: Message[] = [];
   private waiter: ((m: Message | null) => void) | undefined;
   private eof = false;
+  private closed = false;
+  private exit: WaitStatus | undefined;
   /** fd numbers of the layout inside the init */
   readonly pipeFd: number;
   readonly firstPrivateFd: number;
@@ -58,38 +61,55 @@ export class InitProcess {
 
   constructor(opts: SpawnInitOptions = {}) {
     const preserve = opts.preserveFds ?? 0;
-    const stdio: StdioOptions = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit'])];
-    for (let i = 0; i < preserve; i++) stdio.push(3 + i);
-    this.pipeFd = stdio.length;
-    stdio.push('pipe');
+    const fds: number[] = (opts.stdio ?? ['inherit', 'inherit', 'inherit']).map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
+    for (let i = 0; i < preserve; i++) fds.push(3 + i);
+    const [ours, theirs] = native().socketpair();
+    this.pipeFd = fds.length;
+    fds.push(theirs);
     this.firstPrivateFd = 3 + preserve;
     this.privateFdNumbers = [];
     for (const fd of opts.privateFds ?? []) {
-      this.privateFdNumbers.push(stdio.length);
-      stdio.push(fd);
+      this.privateFdNumbers.push(fds.length);
+      fds.push(fd);
     }
-    const memfd = sealedInit();
-    this.child = spawn(`/proc/${process.pid}/fd/${memfd}`, [String(this.pipeFd), String(stdio.length)], {
-      argv0: 'skiff-init',
-      stdio,
-      env: {},
-    });
-    this.child.on('error', () => { /* surfaced as EOF on the pipe */ });
-    this.sock = this.child.stdio[this.pipeFd] as Duplex;
-    this.sock.on('data', (chunk: Buffer) => {
-      for (const m of this.reader.push(chunk)) this.deliver(m);
-    });
-    const end = () => {
-      this.eof = true;
-      if (this.waiter) {
-        const w = this.waiter;
-        this.waiter = undefined;
-        w(null);
-      }
-    };
-    this.sock.on('end', end);
-    this.sock.on('close', end);
-    this.sock.on('error', end);
+    try {
+      this.pid = native().spawnInit(`/proc/${process.pid}/fd/${sealedInit()}`, ['skiff-init', String(this.pipeFd), String(fds.length)], fds);
+    } catch (e) {
+      closeSync(ours);
+      closeSync(theirs);
+      throw new SkiffError(`cannot start the init: ${(e as Error).message}`);
+    }
+    closeSync(theirs);
+    this.fd = ours;
+    // reap stage 0 (it is our child, not libuv's) and keep its status for errors
+    if (!native().watchExit(this.pid, (s) => (this.exit = s))) this.exit = { pid: this.pid, code: -1, signal: 0 };
+    this.readLoop();
+  }
+
+  /** Reads in libuv's thread pool; a blocked read is woken by close()'s shutdown. */
+  private readLoop(): void {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    const step = () =>
+      read(this.fd, buf, 0, buf.length, null, (err, n) => {
+        if (this.closed) return;
+        if (err || n === 0) return this.end();
+        try {
+          for (const m of this.reader.push(Buffer.from(buf.subarray(0, n)))) this.deliver(m);
+        } catch {
+          return this.end();
+        }
+        step();
+      });
+    step();
+  }
+
+  private end(): void {
+    this.eof = true;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w(null);
+    }
   }
 
   private deliver(m: Message): void {
@@ -101,7 +121,14 @@ export class InitProcess {
   }
 
   send(buf: Buffer): void {
-    this.sock.write(buf);
+    if (this.closed) throw new SkiffError('init pipe already closed');
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (e) {
+      // the init died: what it said last (an ERROR) is still to be read
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE' && (e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+    }
   }
 
   /** The next message, or null at EOF. ERROR messages are thrown. */
@@ -126,18 +153,25 @@ export class InitProcess {
   }
 
   private async exitText(): Promise<string> {
-    const c = this.child;
-    if (c.exitCode === null && c.signalCode === null) {
-      await new Promise((r) => { c.once('exit', r); setTimeout(r, 200); });
-    }
-    if (c.signalCode) return ` (killed by ${c.signalCode})`;
-    if (c.exitCode !== null) return ` (exit status ${c.exitCode})`;
+    for (let i = 0; i < 40 && !this.exit; i++) await new Promise((r) => setTimeout(r, 5));
+    const x = this.exit;
+    if (!x) return '';
+    if (x.signal) return ` (killed by signal ${x.signal})`;
+    if (x.code >= 0) return ` (exit status ${x.code})`;
     return '';
   }
 
-  /** Stop talking: close our end of the pipe. */
+  /** Stop talking: shut down and close our end of the pipe. */
   close(): void {
-    this.sock.destroy();
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      native().shutdown(this.fd);
+    } catch {
+      /* not connected any more */
+    }
+    closeSync(this.fd);
+    this.end();
   }
 
   static u32(msg: Message, attr: number): number {

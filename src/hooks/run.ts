@@ -2,11 +2,12 @@
 // the state JSON on stdin, `timeout` honoured, output captured for errors.
 // createContainer and startContainer hooks run inside the container and are
 // executed by the init (RUN_HOOK ops), not here.
-import { spawn } from 'node:child_process';
 import type { Hook, HookName } from '../spec/types.ts';
 import { SkiffError } from '../errors.ts';
 
 export async function runHook(h: Hook, state: string): Promise<void> {
+  // loaded only when a config has hooks: node:child_process costs ~3 ms to load
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const [argv0, ...rest] = h.args && h.args.length ? h.args : [h.path];
   const child = spawn(h.path, rest, {
     argv0,

@@ -13,6 +13,9 @@ export interface WaitStatus {
 
 export interface Addon {
   sealedCopy(path: string): number;
+  /** posix_spawn with fds[i] → fd i (-1: /dev/null), default signals, empty env */
+  spawnInit(path: string, argv: string[], fds: number[]): number;
+  shutdown(fd: number): void;
   flock(fd: number, op: number): boolean;
   mkfifo(path: string, mode: number): void;
   setSubreaper(): void;

@@ -199,7 +199,7 @@ function findSkiffRun(id: string): number {
     if (!/^\d+$/.test(p)) continue;
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (cmd.some((a) => a.endsWith('dist/skiff.js')) && cmd.includes('run') && cmd.includes(id)) return Number(p);
+      if (cmd.some((a) => /dist\/skiff(-boot)?\.js$/.test(a)) && cmd.includes('run') && cmd.includes(id)) return Number(p);
     } catch {
       /* gone */
     }
