@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Env, busyboxRootfs } from './helpers.ts';
 import { CRASH_POINTS } from '../../src/container/crash.ts';
 import { dirIdents, isLive, leaksFor, procsIn, waitFor, cleanError } from './reliability-util.ts';
@@ -118,4 +119,22 @@ test('delete --force of an id without state.json never removes a foreign directo
   assert.equal(cleanError(r.stderr), undefined);
   assert.equal(readFileSync(join(victim, 'data'), 'utf8'), 'keep me');
   rmSync(victim, { recursive: true });
+});
+
+test('a start that died between reading the exec fifo and removing it: state says running, a second start does not hang', {
+  todo: 'status is "created" while the fifo exists, even after the init exec\'d: computeStatus (state.ts) should also check that pid 1 still runs the skiff-init memfd (readlink /proc/<pid>/exe starts with "/memfd:skiff-init"), and start.ts should unlink the fifo right after open (add crash point start:after-read); state.ts/start.ts have another engineer\'s uncommitted edits, so not fixed here',
+}, () => {
+  const id = env.id('start-crash');
+  assert.equal(env.skiff(['create', '--bundle', env.bundle(spec), id]).status, 0);
+  assert.equal(env.skiff(['start', id]).status, 0);
+  // what `start` killed after its read and before its unlink leaves behind
+  assert.equal(spawnSync('mkfifo', [join(env.root, id, 'exec.fifo')]).status, 0);
+  try {
+    assert.equal(env.state(id).status, 'running');
+    const again = env.skiff(['start', id], { timeout: 5000 });
+    assert.equal(again.signal, null, 'second start hung on the exec fifo');
+    assert.equal(again.status, 1);
+  } finally {
+    assert.equal(env.skiff(['delete', '--force', id]).status, 0);
+  }
 });
