@@ -40,14 +40,15 @@ export const realFs: CgroupFs = {
       fs.closeSync(fd);
     }
   },
-  async writeFileAsync(p, data) {
-    const fh = await fs.promises.open(p, fs.constants.O_WRONLY);
-    try {
-      await fh.write(data);
-    } finally {
-      await fh.close();
-    }
-  },
+  // callback fs in the thread pool (fs/promises would cost ~1 ms to load);
+  // one write(2) of the whole value, as the cgroup files want
+  writeFileAsync: (p, data) =>
+    new Promise<void>((resolve, reject) => {
+      fs.open(p, fs.constants.O_WRONLY, (e, fd) => {
+        if (e) return reject(e);
+        fs.write(fd, data, (we) => fs.close(fd, () => (we ? reject(we) : resolve())));
+      });
+    }),
   exists: (p) => fs.existsSync(p),
   isDirectory(p) {
     try {

@@ -2,6 +2,7 @@
 // text|json. json lines are {"level","msg","time"}; clients (containerd,
 // podman) show the last "error" line of the log file as the failure.
 import { appendFileSync } from 'node:fs';
+import { writeErr } from './output.ts';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 
@@ -26,7 +27,7 @@ export class Logger {
         /* fall back to stderr */
       }
     }
-    if (fallback) process.stderr.write(line);
+    if (fallback) writeErr(line);
   }
 
   debug(msg: string): void { this.write('debug', msg); }
@@ -38,6 +39,6 @@ export class Logger {
     if (this.file) this.write('error', msg, false); // stderr gets it below, once
     // one line whatever the message holds (ids, paths and values come from
     // the user): control characters are escaped as JSON does
-    process.stderr.write(msg.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1)) + '\n');
+    writeErr(msg.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1)) + '\n');
   }
 }

@@ -6,6 +6,7 @@ import { Logger } from './log.ts';
 import { mark } from '../util/trace.ts';
 import type { Command, Globals } from './command.ts';
 import { VERSION, COMMIT, SPEC_VERSION } from '../version.ts';
+import { writeErr, writeOut } from './output.ts';
 
 const COMMANDS: Record<string, () => Command> = {
   create: () => require('./commands/create.ts').command,
@@ -64,11 +65,11 @@ export async function main(argv: string[]): Promise<number> {
     if (fmt !== 'text' && fmt !== 'json') throw new UsageError(`invalid log-format: ${fmt}`);
     log = new Logger(g.flags.log as string | undefined, fmt, !!g.flags.debug);
     if (g.flags.version) {
-      process.stdout.write(versionText());
+      writeOut(versionText());
       return 0;
     }
     if (g.flags.help || g.args.length === 0 || g.args[0] === 'help' && g.args.length === 1) {
-      process.stdout.write(mainHelp());
+      writeOut(mainHelp());
       return g.flags.help || g.args[0] === 'help' ? 0 : 0;
     }
     cmdName = g.args[0] === 'help' ? g.args[1] : g.args[0];
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const cmd = load();
     if (g.args[0] === 'help') {
-      process.stdout.write(commandHelp(cmd));
+      writeOut(commandHelp(cmd));
       return 0;
     }
     if (g.flags['systemd-cgroup']) throw new SkiffError('--systemd-cgroup: the systemd cgroup manager is not supported yet; use the default cgroupfs manager');
@@ -97,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       throw e;
     }
     if (p.flags.help) {
-      process.stdout.write(commandHelp(cmd));
+      writeOut(commandHelp(cmd));
       return 0;
     }
     const n = cmd.nargs;
@@ -132,7 +133,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(String(e) + '\n');
+      writeErr(String(e) + '\n');
       process.exitCode = 1;
     },
   );

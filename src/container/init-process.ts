@@ -6,7 +6,6 @@
 // the init pipe (our socketpair), then private fds (state dir, console
 // socket, ...). The init closes everything above that at once.
 import { closeSync, read, writeSync } from 'node:fs';
-import { getSystemErrorMap } from 'node:util';
 import { Attr, Msg } from '../native/protocol.ts';
 import { Reader, Writer, attrI32, attrStr, attrU32, type Message } from '../native/tlv.ts';
 import { native, type WaitStatus } from '../native/addon.ts';
@@ -212,7 +211,7 @@ let errMap: Map<number, [string, string]> | undefined;
 /** strerror(3) text, as Go/runc print it ("no such file or directory"). */
 export function strerror(errno: number): string {
   if (errno === 0) return '';
-  errMap ??= getSystemErrorMap();
+  errMap ??= (require('node:util') as typeof import('node:util')).getSystemErrorMap();
   const e = errMap.get(-errno);
   return e ? e[1].charAt(0).toLowerCase() + e[1].slice(1) : `errno ${errno}`;
 }

@@ -1,6 +1,6 @@
 // `start`: release a created container by opening its exec fifo, then run
 // the poststart hooks.
-import { closeSync, constants as C, openSync, promises as fsp, unlinkSync } from 'node:fs';
+import { closeSync, constants as C, open, openSync, readFile, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.ts';
 import { runHooks } from '../hooks/run.ts';
@@ -41,11 +41,12 @@ export async function startContainer(root: string | undefined, id: string, onWar
     }, 20);
     let data: Buffer;
     try {
-      const fh = await fsp.open(fifo, 'r');
+      // callback fs, not fs/promises: that module costs ~1 ms to load
+      const fd = await new Promise<number>((res, rej) => open(fifo, 'r', (e, f) => (e ? rej(e) : res(f))));
       try {
-        data = await fh.readFile();
+        data = await new Promise<Buffer>((res, rej) => readFile(fd, (e, b) => (e ? rej(e) : res(b))));
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     } finally {
       clearInterval(watch);

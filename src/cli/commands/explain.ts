@@ -2,6 +2,7 @@ import { UsageError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 import { explainBundle } from '../../explain/bundle.ts';
 import { SECTIONS, type Section } from '../../explain/explain.ts';
+import { writeOut } from '../output.ts';
 
 export const command: Command = {
   name: 'explain',
@@ -35,7 +36,7 @@ export const command: Command = {
       // --syscall alone: just the answers
       sections: (sections.length ? sections : syscalls.length ? ['syscall'] : []) as Section[],
     });
-    process.stdout.write(r.text);
+    writeOut(r.text);
     return r.problems.length ? 1 : 0;
   },
 };

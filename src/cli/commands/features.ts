@@ -1,5 +1,6 @@
 import { features } from '../../features.ts';
 import type { Command } from '../command.ts';
+import { writeOut } from '../output.ts';
 
 export const command: Command = {
   name: 'features',
@@ -9,7 +10,7 @@ export const command: Command = {
   flags: [],
   run() {
     // runc prints the document indented with 4 spaces
-    process.stdout.write(JSON.stringify(features(), null, 4) + '\n');
+    writeOut(JSON.stringify(features(), null, 4) + '\n');
     return 0;
   },
 };

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { containerPids, filterPsOutput } from '../../container/ps.ts';
 import { SkiffError } from '../../errors.ts';
 import type { Command } from '../command.ts';
+import { writeOut } from '../output.ts';
 
 export const command: Command = {
   name: 'ps',
@@ -12,7 +13,7 @@ export const command: Command = {
   run(g, { flags, args }) {
     const pids = containerPids(g.root, args[0]);
     if (flags.format === 'json') {
-      process.stdout.write(JSON.stringify(pids) + '\n');
+      writeOut(JSON.stringify(pids) + '\n');
       return 0;
     }
     if (flags.format !== 'table') throw new SkiffError('invalid format option');
@@ -25,7 +26,7 @@ export const command: Command = {
     }
     const output = r.stdout + r.stderr;
     if (r.status !== 0) throw new SkiffError(`${r.signal ? `signal: ${r.signal}` : `exit status ${r.status}`}: ${output}`);
-    process.stdout.write(filterPsOutput(output, pids));
+    writeOut(filterPsOutput(output, pids));
     return 0;
   },
 };

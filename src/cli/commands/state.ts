@@ -1,5 +1,6 @@
 import { containerState } from '../../container/query.ts';
 import type { Command } from '../command.ts';
+import { writeOut } from '../output.ts';
 
 export const command: Command = {
   name: 'state',
@@ -8,7 +9,7 @@ export const command: Command = {
   nargs: 1,
   flags: [],
   run(g, { args }) {
-    process.stdout.write(JSON.stringify(containerState(g.root, args[0]), null, 2) + '\n');
+    writeOut(JSON.stringify(containerState(g.root, args[0]), null, 2) + '\n');
     return 0;
   },
 };
