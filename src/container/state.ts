@@ -2,7 +2,7 @@
 // atomically, the exec FIFO, and an flock on the directory so two commands
 // cannot interleave on one container. Status is computed from /proc every
 // time (pid + start time), never trusted from the file.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, unlinkSync, writeFileSync, constants as C } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, rmdirSync, unlinkSync, writeFileSync, constants as C } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStatus } from '../spec/types.ts';
 import type { CgroupState } from '../cgroups/index.ts';
@@ -179,6 +179,18 @@ export function computeStatus(dir: string, s: StoredState, isFrozen?: () => bool
   } catch {
     /* cgroup gone: not paused */
   }
-  if (existsSync(join(dir, FIFO))) return 'created';
+  // created = the init still waits on the fifo; a fifo left by a `start`
+  // that died after releasing the init must not make a running container
+  // look created (its exe is no longer our sealed init)
+  if (existsSync(join(dir, FIFO)) && isOurInit(s.pid)) return 'created';
   return 'running';
+}
+
+/** Is pid still executing skiff-init (from its sealed memfd)? */
+export function isOurInit(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).startsWith('/memfd:skiff-init');
+  } catch {
+    return true; // cannot tell (no permission): trust the fifo, as runc does
+  }
 }

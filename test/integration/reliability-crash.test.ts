@@ -121,9 +121,7 @@ test('delete --force of an id without state.json never removes a foreign directo
   rmSync(victim, { recursive: true });
 });
 
-test('a start that died between reading the exec fifo and removing it: state says running, a second start does not hang', {
-  todo: 'status is "created" while the fifo exists, even after the init exec\'d: computeStatus (state.ts) should also check that pid 1 still runs the skiff-init memfd (readlink /proc/<pid>/exe starts with "/memfd:skiff-init"), and start.ts should unlink the fifo right after open (add crash point start:after-read); state.ts/start.ts have another engineer\'s uncommitted edits, so not fixed here',
-}, () => {
+test('a start that died between reading the exec fifo and removing it: state says running, a second start does not hang', () => {
   const id = env.id('start-crash');
   assert.equal(env.skiff(['create', '--bundle', env.bundle(spec), id]).status, 0);
   assert.equal(env.skiff(['start', id]).status, 0);
