@@ -4,7 +4,7 @@
 // addon (against Node's own headers, never node-gyp's download), and the
 // esbuild bundles of the CLI and the library.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +21,12 @@ try {
   console.error('build: esbuild is missing; run `npm ci` first');
   process.exit(1);
 }
+
+// Outputs are written next to their final name and renamed into place: a
+// skiff running while the tree is rebuilt must never exec a half-written
+// skiff-init ("Exec format error") or map a truncated addon (SIGBUS).
+const tmp = (p) => `${p}.tmp-${process.pid}`;
+const publish = (p) => renameSync(tmp(p), p);
 
 function run(cmd, args) {
   try {
@@ -42,7 +48,8 @@ writeFileSync(join(build, 'protocol.h'), mod.exports.cHeader());
 
 // 2. the C init: static, small, warnings are errors
 const cflags = ['-O2', '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter', '-D_FORTIFY_SOURCE=2', '-I', build];
-run('gcc', [...cflags, '-static', '-s', '-o', join(build, 'skiff-init'), join(root, 'native/init/init.c')]);
+run('gcc', [...cflags, '-static', '-s', '-o', tmp(join(build, 'skiff-init')), join(root, 'native/init/init.c')]);
+publish(join(build, 'skiff-init'));
 
 // 3. the addon, against the running Node's headers
 const nodeInclude = [join(dirname(process.execPath), '../include/node'), '/usr/include/node']
@@ -52,7 +59,8 @@ if (!nodeInclude) {
   process.exit(1);
 }
 const addonSrc = readdirSync(join(root, 'native/addon')).filter((f) => f.endsWith('.c')).map((f) => join(root, 'native/addon', f));
-run('gcc', [...cflags, '-fPIC', '-shared', '-fvisibility=hidden', '-I', nodeInclude, '-o', join(build, 'skiff.node'), ...addonSrc]);
+run('gcc', [...cflags, '-fPIC', '-shared', '-fvisibility=hidden', '-I', nodeInclude, '-o', tmp(join(build, 'skiff.node')), ...addonSrc]);
+publish(join(build, 'skiff.node'));
 
 // 4. bundles: one CJS file for the CLI (fast start-up), one for the library
 let commit = 'unknown';
@@ -66,9 +74,12 @@ const common = {
   sourcemap: false, legalComments: 'none', logLevel: 'warning',
   external: ['*.node'],
 };
-await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'skiff.js'), minifySyntax: true, minifyWhitespace: true });
-await esbuild.build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: join(dist, 'lib.js') });
+await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: tmp(join(dist, 'skiff.js')), minifySyntax: true, minifyWhitespace: true });
+publish(join(dist, 'skiff.js'));
+await esbuild.build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: tmp(join(dist, 'lib.js')) });
+publish(join(dist, 'lib.js'));
 // the CLI's entry: loads skiff.js through per-command V8 code caches (src/cli/boot.ts)
-await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/boot.ts')], outfile: join(dist, 'skiff-boot.js'), minifySyntax: true });
+await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/boot.ts')], outfile: tmp(join(dist, 'skiff-boot.js')), minifySyntax: true });
+publish(join(dist, 'skiff-boot.js'));
 // caches of an older bundle would only be rejected: drop them
 (await import('node:fs')).rmSync(join(dist, 'cache'), { recursive: true, force: true });
