@@ -48,7 +48,31 @@ writeFileSync(join(build, 'protocol.h'), mod.exports.cHeader());
 
 // 2. the C init: static, small, warnings are errors
 const cflags = ['-O2', '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter', '-D_FORTIFY_SOURCE=2', '-I', build];
-run('gcc', [...cflags, '-static', '-s', '-o', tmp(join(build, 'skiff-init')), join(root, 'native/init/init.c')]);
+// With musl (Debian's musl-tools) the init is 75 KB instead of 720 KB: the
+// sealed memfd copy made for every container is ten times smaller, and a
+// waiting init holds ~110 KB instead of ~610 KB (most of it that copy,
+// charged to the caller's memory cgroup). musl ships no kernel headers:
+// point it at the system's linux/ and asm/ ones. glibc static is the fallback.
+const haveMusl = (() => {
+  try {
+    execFileSync('musl-gcc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (haveMusl && !process.env.SKIFF_INIT_GLIBC) {
+  const inc = join(build, 'musl-include');
+  mkdirSync(inc, { recursive: true });
+  const { symlinkSync, rmSync } = await import('node:fs');
+  for (const [name, target] of [['linux', '/usr/include/linux'], ['asm-generic', '/usr/include/asm-generic'], ['asm', '/usr/include/x86_64-linux-gnu/asm']]) {
+    rmSync(join(inc, name), { force: true });
+    symlinkSync(target, join(inc, name));
+  }
+  run('musl-gcc', [...cflags, '-static', '-s', '-idirafter', inc, '-o', tmp(join(build, 'skiff-init')), join(root, 'native/init/init.c')]);
+} else {
+  run('gcc', [...cflags, '-static', '-s', '-o', tmp(join(build, 'skiff-init')), join(root, 'native/init/init.c')]);
+}
 publish(join(build, 'skiff-init'));
 
 // 3. the addon, against the running Node's headers

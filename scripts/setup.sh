@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 need=""
-for p in busybox-static gcc libc6-dev libseccomp-dev seccomp iproute2 procps; do
+for p in busybox-static gcc libc6-dev musl-tools linux-libc-dev libseccomp-dev seccomp iproute2 procps; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then
