@@ -9,7 +9,7 @@
 //
 // Usage: node scripts/soak.mjs [N=1000]   (as root; SOAK_ROOT to pick --root)
 import { spawnSync } from 'node:child_process';
-import { statSync, closeSync, openSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeSync, readlinkSync, statSync, closeSync, openSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -73,6 +73,16 @@ function ownCgroupDirs() {
   return out;
 }
 
+function fdList() {
+  return readdirSync('/proc/self/fd').map((f) => {
+    try {
+      return `${f} -> ${readlinkSync(`/proc/self/fd/${f}`)}`;
+    } catch {
+      return `${f} -> ?`;
+    }
+  });
+}
+
 function snapshot() {
   const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   let inits = 0;
@@ -112,41 +122,52 @@ rootfs(join(base, 'rootfs'));
 const rootIdent = statSync(join(base, 'rootfs'));
 const quick = bundle(['true']);
 const sleeper = bundle(['sleep', '100']);
-const before = snapshot();
-const t0 = Date.now();
+// the first WARM iterations take every path once (lazy fds of this Node
+// process appear there) and are not measured
+const WARM = 14;
+let fdsBefore;
+let before;
+let t0;
 const failures = [];
-for (let i = 0; i < N; i++) {
-  const id = `soak-${process.pid}-${i}`;
+for (let i = -WARM; i < N; i++) {
+  if (i === 0) {
+    fdsBefore = fdList();
+    before = snapshot();
+    t0 = Date.now();
+  }
+  const id = `soak-${process.pid}-${i + WARM}`;
+  const k = i + WARM;
   const step = (args) => {
     const r = skiff(args);
     if (r.status !== 0) failures.push(`${id} ${args[0]}: ${r.status} ${r.stderr.trim()}`);
     return r;
   };
-  if (i % 10 === 0) {
+  if (k % 10 === 0) {
     step(['run', '--bundle', quick, id]);
-  } else if (i % 13 === 0) {
+  } else if (k % 13 === 0) {
     step(['create', '--bundle', sleeper, id]);
     step(['delete', '--force', id]);
-  } else if (i % 7 === 0) {
+  } else if (k % 7 === 0) {
     step(['run', '-d', '--bundle', sleeper, id]);
     step(['kill', id, 'KILL']);
-    for (let k = 0; k < 200 && JSON.parse(skiff(['state', id]).stdout || '{}').status !== 'stopped'; k++) spawnSync('sleep', ['0.01']);
+    for (let k = 0; k < 200 && JSON.parse(skiff(['state', id]).stdout || '{}').status !== 'stopped'; k++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     step(['delete', id]);
   } else {
     step(['create', '--bundle', quick, id]);
     step(['start', id]);
-    for (let k = 0; k < 200 && JSON.parse(skiff(['state', id]).stdout || '{}').status !== 'stopped'; k++) spawnSync('sleep', ['0.01']);
+    for (let k = 0; k < 200 && JSON.parse(skiff(['state', id]).stdout || '{}').status !== 'stopped'; k++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     step(['delete', id]);
   }
-  if ((i + 1) % 100 === 0) process.stderr.write(`soak: ${i + 1}/${N} (${((Date.now() - t0) / (i + 1)).toFixed(0)} ms/container)\n`);
+  if (i >= 0 && (i + 1) % 100 === 0) writeSync(2, `soak: ${i + 1}/${N} (${((Date.now() - t0) / (i + 1)).toFixed(0)} ms/container)\n`);
 }
 const ms = Date.now() - t0;
-spawnSync('sleep', ['1']);
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
 const afterSnap = snapshot();
 const rows = Object.keys(before).map((k) => ({ metric: k, before: before[k], after: afterSnap[k], delta: afterSnap[k] - before[k] }));
 console.log(`soak: ${N} containers in ${(ms / 1000).toFixed(1)} s (${(ms / N).toFixed(0)} ms each), ${failures.length} failures`);
 console.table(rows);
 for (const f of failures.slice(0, 20)) console.log(`  failure: ${f}`);
+if (afterSnap.fdsSelf > before.fdsSelf) console.log(`  new fds: ${fdList().filter((f) => !fdsBefore.includes(f)).join(', ')}`);
 // what must not grow at all
 const strict = ['fdsSelf', 'mountsOurs', 'soakCgroups', 'stateDirs', 'containerProcs', 'zombies'];
 const leaks = strict.filter((k) => afterSnap[k] > before[k]);
