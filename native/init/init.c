@@ -241,8 +241,10 @@ static int open_in_root(const char *path, int flags) {
   return openat2_(root_fd, path, (uint64_t)flags | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
-/* mkdir -p inside the root; each component is resolved inside the root. */
-static void mkdir_all_in_root(const char *path, mode_t mode) {
+/* mkdir -p inside the root; each component is resolved inside the root. A
+ * dangling symlink on the way is followed (its target made, inside the root,
+ * as runc's securejoin does): images do ship such links. */
+static void mkdir_all_in_root_hops(const char *path, mode_t mode, int hops) {
   char buf[PATH_MAX];
   size_t n = strlen(path);
   if (path[0] != '/') fail(EINVAL, "%s: not an absolute path", path);
@@ -260,7 +262,24 @@ static void mkdir_all_in_root(const char *path, mode_t mode) {
         *slash = 0;
         int pfd = open_in_root(*buf ? buf : "/", O_PATH | O_DIRECTORY);
         if (pfd < 0) fail(errno, "open %s", *buf ? buf : "/");
-        if (mkdirat(pfd, slash + 1, mode) < 0 && errno != EEXIST) fail(errno, "mkdir %s/%s", buf, slash + 1);
+        if (mkdirat(pfd, slash + 1, mode) < 0) {
+          if (errno != EEXIST) fail(errno, "mkdir %s/%s", buf, slash + 1);
+          struct stat st;
+          char target[PATH_MAX], next[PATH_MAX];
+          if (fstatat(pfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            if (hops >= 40) fail(ELOOP, "%s", path);
+            ssize_t tl = readlinkat(pfd, slash + 1, target, sizeof target - 1);
+            if (tl < 0) fail(errno, "readlink %s/%s", buf, slash + 1);
+            target[tl] = 0;
+            /* the link's target, then the rest of the path */
+            int w = target[0] == '/' ? snprintf(next, sizeof next, "%s%s%s", target, c ? "/" : "", c ? p + 1 : "")
+                                     : snprintf(next, sizeof next, "%s/%s%s%s", buf, target, c ? "/" : "", c ? p + 1 : "");
+            if (w < 0 || (size_t)w >= sizeof next) fail(ENAMETOOLONG, "%s", path);
+            close(pfd);
+            mkdir_all_in_root_hops(next, mode, hops + 1);
+            return;
+          }
+        }
         close(pfd);
         *slash = '/';
       } else {
@@ -271,6 +290,8 @@ static void mkdir_all_in_root(const char *path, mode_t mode) {
     }
   }
 }
+
+static void mkdir_all_in_root(const char *path, mode_t mode) { mkdir_all_in_root_hops(path, mode, 0); }
 
 static void split_parent(const char *path, char *parent, const char **base) {
   size_t n = strlen(path);

@@ -2,7 +2,7 @@
 // state dir + exec fifo, spawn the init, bootstrap (namespaces), learn the
 // container's pid, apply cgroups before it runs, send the plan, run the
 // prestart/createRuntime hooks at the sync point, record the state.
-import { chmodSync, chownSync, closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync, constants as C } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, statfsSync, openSync, readFileSync, renameSync, statSync, writeFileSync, constants as C } from 'node:fs';
 import { dirname, join, resolve, basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Spec, State } from '../spec/types.ts';
@@ -118,6 +118,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         return statSync(p).isDirectory();
       } catch {
         return true; // a missing source fails at mount time with its own error
+      }
+    },
+    isProcfs: (p) => {
+      try {
+        return statfsSync(p).type === 0x9fa0; // PROC_SUPER_MAGIC
+      } catch {
+        return false;
       }
     },
     cgroupMounts: (readonly) => cgroupMountsForContainer(cgroup.state, { cgroupns: ns.has('cgroup'), readonly }),

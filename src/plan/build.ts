@@ -49,6 +49,8 @@ export interface CreatePlanInput {
   hookState?: (status: 'creating' | 'created') => string;
   /** is the bind-mount source a directory? (stat on the host) */
   isDir: (hostPath: string) => boolean;
+  /** is this host path on a procfs? (statfs; for binds onto /proc) */
+  isProcfs?: (hostPath: string) => boolean;
   /** flags of the host mount holding the rootfs that a remount must keep (locked in a user ns) */
   rootfsLockedFlags?: number;
   /** what a config mount of type "cgroup" becomes (relative to its destination) */
@@ -141,6 +143,7 @@ export function buildCreatePlan(inp: CreatePlanInput): Plan {
     const dest = posix.join('/', m.destination);
     const isBind = m.type === 'bind' || (o.flags & MS.BIND) !== 0;
     if (isBind && dest === '/dev') devIsBind = true;
+    checkProcMount(m.type, dest, isBind ? m.source : undefined, inp.isProcfs, i);
     if (m.type === 'cgroup' && inp.cgroupMounts) {
       addCgroupMounts(add, dest, inp.cgroupMounts((o.flags & MS.RDONLY) !== 0), src, (o.flags & MS.RDONLY) !== 0);
       return;
@@ -274,7 +277,27 @@ function addCgroupMounts(add: AddFn, base: string, list: CgroupMount[], src: str
   }
 }
 
-export type AddFn = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => void;
+export /** lxcfs-style files that may be bind-mounted inside /proc (runc's list). */
+const VALID_PROC_MOUNTS = new Set(['/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime', '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid']);
+
+/**
+ * runc's checkProcMount (CVE-2019-19921): nothing but a procfs may sit on
+ * /proc, and inside /proc only a few lxcfs-emulated files may be covered —
+ * otherwise an image could hide the real /proc/self/attr or /proc/sys from
+ * the init's own writes.
+ */
+function checkProcMount(type: string | undefined, dest: string, bindSource: string | undefined, isProcfs: ((p: string) => boolean) | undefined, i: number): void {
+  if (type === 'proc' || type === 'sysfs') return;
+  if (dest === '/proc') {
+    if (bindSource && isProcfs?.(bindSource)) return;
+    throw new SpecError(ptr('mounts', i, 'destination'), '"/proc" cannot be mounted because it is not of type proc');
+  }
+  if (dest.startsWith('/proc/') && !VALID_PROC_MOUNTS.has(dest)) {
+    throw new SpecError(ptr('mounts', i, 'destination'), `"${dest}" cannot be mounted because it is inside /proc`);
+  }
+}
+
+type AddFn = (op: PlanOp['op'], args: PlanOp['args'], source: string, what: string) => void;
 
 export interface ProcessOpts {
   /** caps this runtime can grant at all (its own bounding set); others are left out */

@@ -218,3 +218,30 @@ describe('capabilities the host cannot grant', () => {
     assert.match(strict.stderr, new RegExp(`/process/capabilities: ${missing}`));
   });
 });
+
+describe('mount destinations through dangling symlinks', () => {
+  test('the link target is made inside the rootfs (as runc), never on the host', () => {
+    const { mkdtempSync, symlinkSync, chmodSync: chmod } = require('node:fs') as typeof import('node:fs');
+    const rootfs = mkdtempSync(join(env.base, 'dangle-'));
+    chmod(rootfs, 0o755);
+    require('./helpers.ts').makeRootfs(rootfs);
+    const hostTarget = join(env.base, 'must-not-exist');
+    symlinkSync(hostTarget, join(rootfs, 'abs')); // absolute, dangling: host path
+    symlinkSync('../../../rel-target', join(rootfs, 'rel')); // climbs above the root
+    const src = join(env.base, 'dangle-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'inside');
+    const id = env.id();
+    const b = env.bundle((s) => {
+      s.process!.args = ['sh', '-c', 'cat /abs/f /rel/f'];
+      s.mounts!.push({ destination: '/abs', type: 'bind', source: src, options: ['bind'] });
+      s.mounts!.push({ destination: '/rel', type: 'bind', source: src, options: ['bind'] });
+    }, rootfs);
+    const r = env.skiff(['run', '--bundle', b, id]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'insideinside');
+    assert.equal(existsSync(hostTarget), false, 'nothing made on the host');
+    assert.ok(existsSync(join(rootfs, hostTarget)), 'the absolute target was made inside the rootfs');
+    assert.ok(existsSync(join(rootfs, 'rel-target')), 'the relative target was clamped to the rootfs');
+  });
+});

@@ -119,3 +119,11 @@ test('capabilities outside the runtime\'s own bounding set are left out and name
   assert.equal(m.effective, 0n);
   assert.equal(m.dropBounding & (1n << 24n), 1n << 24n);
 });
+
+test('nothing but procfs on /proc, and inside /proc only lxcfs-style files (CVE-2019-19921)', () => {
+  assert.throws(() => plan((s) => s.mounts!.push({ destination: '/proc', type: 'bind', source: '/tmp', options: ['bind'] })), /\/mounts\/7\/destination: "\/proc" cannot be mounted because it is not of type proc/);
+  assert.throws(() => plan((s) => s.mounts!.push({ destination: '/proc/self/attr', type: 'tmpfs', source: 'tmpfs' })), /inside \/proc/);
+  assert.throws(() => plan((s) => s.mounts!.push({ destination: '/proc/sys', type: 'bind', source: '/tmp', options: ['rbind'] })), /inside \/proc/);
+  assert.ok(plan((s) => s.mounts!.push({ destination: '/proc/cpuinfo', type: 'bind', source: '/tmp/cpuinfo', options: ['bind'] })));
+  assert.ok(plan((s) => s.mounts!.push({ destination: '/proc', type: 'bind', source: '/proc', options: ['rbind'] }), { isProcfs: (p) => p === '/proc' }));
+});
