@@ -124,7 +124,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     pid = InitProcess.u32(m, Attr.PID);
     if (listener !== undefined) setNotifyState(plan, containerProcessState({ id: c.state.id, bundle: c.state.bundle, pid, status: 'running', annotations: c.state.annotations, metadata: sc?.listenerMetadata }));
     // a detached exec must not keep us alive watching its process
-    if (!detach) exit = waitExit(pid);
+    if (!detach || opts.onSpawn) exit = waitExit(pid);
     // the process is blocked reading its plan: it runs nothing outside the cgroup
     joinCgroup(c, pid, subCgroups);
     init.send(encodePlan(plan));
