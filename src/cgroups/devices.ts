@@ -160,7 +160,9 @@ export class DeviceEmulator {
       const dropped = accessMinus(ex.access, target.rules.get(key(ex.type, ex.major, ex.minor))?.access ?? '');
       if (dropped) out.push({ ...ex, access: dropped, allow: target.defaultAllow });
     }
-    for (const ex of target.exceptions()) {
+    // in the config's order (the Map keeps first-insertion order): the spec
+    // says entries are applied in the listed order, and devices.list shows it
+    for (const ex of target.rules.values()) {
       const gained = accessMinus(ex.access, old.get(key(ex.type, ex.major, ex.minor))?.access ?? '');
       if (gained) out.push({ ...ex, access: gained, allow: !target.defaultAllow });
     }
