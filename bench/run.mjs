@@ -93,7 +93,7 @@ if (RTS.includes('skiff') && (!existsSync(join(SKIFF_SRC, 'dist/skiff.js')) || !
   execFileSync(process.execPath, [join(SKIFF_SRC, 'scripts/build.mjs')], { stdio: 'inherit', cwd: SKIFF_SRC });
 }
 const SKIFF = join(TMP, 'skiff');
-for (const p of ['bin/skiff', 'dist/skiff.js', 'build/skiff-init', 'build/skiff.node', 'package.json']) {
+for (const p of ['bin/skiff', 'dist/skiff.js', 'dist/skiff-boot.js', 'build/skiff-init', 'build/skiff.node', 'package.json']) {
   mkdirSync(dirname(join(SKIFF, p)), { recursive: true });
   cpSync(join(SKIFF_SRC, p), join(SKIFF, p));
 }
