@@ -504,11 +504,79 @@ static napi_value spawn_init(napi_env env, napi_callback_info info) {
   return make_i32(env, pid);
 }
 
-/* shutdown(fd): SHUT_RDWR, which also wakes a read blocked in another thread */
-static napi_value do_shutdown(napi_env env, napi_callback_info info) {
+/* ---- readable fds on libuv's loop (the init pipe): no thread-pool thread
+ * is ever parked in a blocking read, however many containers are created
+ * at once in one process ---- */
+
+struct fdpoll {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  int closing;
+};
+
+static void fdpoll_closed(uv_handle_t *h) { free(h->data); }
+
+static void fdpoll_fired(uv_poll_t *p, int status, int events) {
+  (void)events;
+  struct fdpoll *w = p->data;
+  if (w->closing) return;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value cb, global, arg;
+  napi_get_reference_value(env, w->cb, &cb);
+  napi_get_global(env, &global);
+  napi_create_int32(env, status, &arg);
+  napi_call_function(env, global, cb, 1, &arg, NULL);
+  napi_close_handle_scope(env, scope);
+}
+
+/* pollReadable(fd, cb(status)) -> handle; cb runs each time fd is readable */
+static napi_value poll_readable(napi_env env, napi_callback_info info) {
+  napi_value argv[2], ext;
+  if (get_args(env, info, 2, argv)) return NULL;
+  struct fdpoll *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, ENOMEM, "pollReadable");
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  w->env = env;
+  w->poll.data = w;
+  if (uv_poll_init(loop, &w->poll, get_i32(env, argv[0])) != 0) {
+    free(w);
+    return throw_errno(env, EINVAL, "uv_poll_init");
+  }
+  if (uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, fdpoll_fired) != 0) {
+    uv_close((uv_handle_t *)&w->poll, fdpoll_closed);
+    return throw_errno(env, EINVAL, "uv_poll_start");
+  }
+  napi_create_reference(env, argv[1], 1, &w->cb);
+  napi_create_external(env, w, NULL, NULL, &ext);
+  return ext;
+}
+
+/* stopPoll(handle): stop watching; call before closing the fd */
+static napi_value stop_poll(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (get_args(env, info, 1, argv)) return NULL;
-  if (shutdown(get_i32(env, argv[0]), SHUT_RDWR) < 0 && errno != ENOTCONN) return throw_errno(env, errno, "shutdown");
+  struct fdpoll *w;
+  if (napi_get_value_external(env, argv[0], (void **)&w) != napi_ok || !w || w->closing) return NULL;
+  w->closing = 1;
+  napi_delete_reference(env, w->cb);
+  uv_poll_stop(&w->poll);
+  uv_close((uv_handle_t *)&w->poll, fdpoll_closed);
+  return NULL;
+}
+
+/* setNonblock(fd, on) */
+static napi_value set_nonblock(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  bool on;
+  if (get_args(env, info, 2, argv)) return NULL;
+  napi_get_value_bool(env, argv[1], &on);
+  int fd = get_i32(env, argv[0]);
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK)) < 0) return throw_errno(env, errno, "fcntl(F_SETFL)");
   return NULL;
 }
 
@@ -518,7 +586,7 @@ napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) __a
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
-      FN("sealedCopy", sealed_copy),   FN("spawnInit", spawn_init), FN("shutdown", do_shutdown),   FN("flock", do_flock),
+      FN("sealedCopy", sealed_copy),   FN("spawnInit", spawn_init), FN("pollReadable", poll_readable), FN("stopPoll", stop_poll), FN("setNonblock", set_nonblock),   FN("flock", do_flock),
       FN("mkfifo", do_mkfifo),         FN("setSubreaper", set_subreaper),
       FN("setCloexec", set_cloexec),   FN("waitpid", do_waitpid),
       FN("watchExit", watch_exit),     FN("sendFd", send_fd),

@@ -3,9 +3,10 @@
 // The init is executed from a sealed memfd copy (CVE-2019-5736) by the
 // addon's posix_spawn (no fork of Node's address space, no child_process
 // module on the hot path). Its fds: 0-2 stdio, 3..3+N-1 preserved fds, then
-// the init pipe (our socketpair), then private fds (state dir, console
-// socket, ...). The init closes everything above that at once.
-import { closeSync, read, writeSync } from 'node:fs';
+// the init pipe (our socketpair, read without blocking on libuv's loop),
+// then private fds (state dir, console socket, ...). The init closes
+// everything above that at once.
+import { closeSync, readSync, writeSync } from 'node:fs';
 import { Attr, Msg } from '../native/protocol.ts';
 import { Reader, Writer, attrI32, attrStr, attrU32, type Message } from '../native/tlv.ts';
 import { native, type WaitStatus } from '../native/addon.ts';
@@ -85,24 +86,43 @@ export class InitProcess {
     this.readLoop();
   }
 
-  /** Reads in libuv's thread pool; a blocked read is woken by close()'s shutdown. */
+  /**
+   * Our end is non-blocking and watched on libuv's loop (the addon's
+   * pollReadable): a blocking read in the thread pool would park one of its
+   * four threads per container being created, and four concurrent creates in
+   * one process (the library) would then starve every other fs call.
+   */
+  private poll: object | undefined;
+
   private readLoop(): void {
+    native().setNonblock(this.fd, true);
     const buf = Buffer.allocUnsafe(64 * 1024);
-    const step = () =>
-      read(this.fd, buf, 0, buf.length, null, (err, n) => {
-        if (this.closed) return;
-        if (err || n === 0) return this.end();
+    this.poll = native().pollReadable(this.fd, (status) => {
+      if (this.closed) return;
+      if (status < 0) return this.end();
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(this.fd, buf, 0, buf.length, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
+          return this.end();
+        }
+        if (n === 0) return this.end();
         try {
           for (const m of this.reader.push(Buffer.from(buf.subarray(0, n)))) this.deliver(m);
         } catch {
           return this.end();
         }
-        step();
-      });
-    step();
+      }
+    });
   }
 
   private end(): void {
+    if (this.poll) {
+      native().stopPoll(this.poll);
+      this.poll = undefined;
+    }
     this.eof = true;
     if (this.waiter) {
       const w = this.waiter;
@@ -122,11 +142,20 @@ export class InitProcess {
   send(buf: Buffer): void {
     if (this.closed) throw new SkiffError('init pipe already closed');
     let off = 0;
-    try {
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
-    } catch (e) {
-      // the init died: what it said last (an ERROR) is still to be read
-      if ((e as NodeJS.ErrnoException).code !== 'EPIPE' && (e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+    while (off < buf.length) {
+      try {
+        off += writeSync(this.fd, buf, off, buf.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // the socket buffer is full: the init is reading, give it a moment
+        if (code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+          continue;
+        }
+        // the init died: what it said last (an ERROR) is still to be read
+        if (code === 'EPIPE' || code === 'ECONNRESET') return;
+        throw e;
+      }
     }
   }
 
@@ -164,13 +193,8 @@ export class InitProcess {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      native().shutdown(this.fd);
-    } catch {
-      /* not connected any more */
-    }
+    this.end(); // stops the poll before the fd number can be reused
     closeSync(this.fd);
-    this.end();
   }
 
   static u32(msg: Message, attr: number): number {

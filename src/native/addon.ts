@@ -15,7 +15,10 @@ export interface Addon {
   sealedCopy(path: string): number;
   /** posix_spawn with fds[i] → fd i (-1: /dev/null), default signals, empty env */
   spawnInit(path: string, argv: string[], fds: number[]): number;
-  shutdown(fd: number): void;
+  /** watch fd on libuv's loop; cb(status) whenever it is readable (status < 0: error) */
+  pollReadable(fd: number, cb: (status: number) => void): object;
+  stopPoll(handle: object): void;
+  setNonblock(fd: number, on: boolean): void;
   flock(fd: number, op: number): boolean;
   mkfifo(path: string, mode: number): void;
   setSubreaper(): void;

@@ -281,3 +281,18 @@ describe('the bundled library (dist/lib.js)', () => {
     assert.equal(r.stdout, 'from dist\n');
   });
 });
+
+describe('concurrency in one process', () => {
+  test('more containers at once than libuv has pool threads (4): none starves the others', { timeout: 60_000 }, async () => {
+    const ids = Array.from({ length: 10 }, () => env.id('conc'));
+    const t0 = Date.now();
+    const results = await Promise.all(ids.map((id, i) => run({ id, root: env.root, config: spec(['sh', '-c', `echo ${i}`]), timeout: 20_000 })));
+    results.forEach((r, i) => {
+      assert.equal(r.code, 0);
+      assert.equal(r.stdout, `${i}\n`);
+      assert.equal(r.timedOut, false);
+    });
+    assert.ok(Date.now() - t0 < 20_000);
+    ids.forEach(gone);
+  });
+});
