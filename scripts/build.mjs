@@ -47,7 +47,7 @@ new Function('module', 'exports', proto.outputFiles[0].text)(mod, mod.exports);
 writeFileSync(join(build, 'protocol.h'), mod.exports.cHeader());
 
 // 2. the C init: static, small, warnings are errors
-const cflags = ['-O2', '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter', '-D_FORTIFY_SOURCE=2', '-I', build];
+const cflags = ['-O2', '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter', '-D_FORTIFY_SOURCE=2', '-I', build, '-I', join(root, 'native/common')];
 // With musl (Debian's musl-tools) the init is 75 KB instead of 720 KB: the
 // sealed memfd copy made for every container is ten times smaller, and a
 // waiting init holds ~110 KB instead of ~610 KB (most of it that copy,

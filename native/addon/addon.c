@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "sendfd.h"
+
 #ifndef MFD_ALLOW_SEALING
 #define MFD_ALLOW_SEALING 2U
 #endif
@@ -299,23 +301,7 @@ static napi_value send_fd(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   char payload[4096];
   if (get_args(env, info, 3, argv) || get_str(env, argv[2], payload, sizeof payload)) return NULL;
-  int sock = get_i32(env, argv[0]), fd = get_i32(env, argv[1]);
-  struct iovec iov = {payload, strlen(payload)};
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  memset(cbuf, 0, sizeof cbuf);
-  struct msghdr m = {0};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t r;
-  do r = sendmsg(sock, &m, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
+  ssize_t r = skiff_send_fd(get_i32(env, argv[0]), get_i32(env, argv[1]), payload);
   if (r < 0) return throw_errno(env, errno, "sendmsg");
   return NULL;
 }

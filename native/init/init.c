@@ -44,6 +44,7 @@
 #include <linux/seccomp.h>
 
 #include "protocol.h"
+#include "sendfd.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -647,23 +648,7 @@ static void op_pty(struct args *g) {
   }
   if (mount_it) mount_console(peer);
   /* send the master */
-  struct iovec iov = {(void *)ptmx, strlen(ptmx)};
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  memset(cbuf, 0, sizeof cbuf);
-  struct msghdr m = {0};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof master);
-  ssize_t r;
-  do r = sendmsg(sock, &m, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) fail(errno, "send the console master over the console socket");
+  if (skiff_send_fd(sock, master, ptmx) < 0) fail(errno, "send the console master over the console socket");
   close(master);
   close(sock);
   /* a new session whose controlling terminal is the slave */
@@ -704,24 +689,9 @@ static void op_seccomp(struct args *g) {
   if (sock < 0) return;
   int lfd = (int)r;
   if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) || lfd <= 0) fail(EINVAL, "seccomp filter loaded without a listener fd");
-  struct iovec iov = {(void *)state, strlen(state)};
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  memset(cbuf, 0, sizeof cbuf);
-  struct msghdr m = {0};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &lfd, sizeof lfd);
-  ssize_t w;
-  do w = sendmsg(sock, &m, MSG_NOSIGNAL);
-  while (w < 0 && errno == EINTR);
+  ssize_t w = skiff_send_fd(sock, lfd, state);
   if (w < 0) fail(errno, "send the seccomp notify fd to the listener");
-  if ((size_t)w < iov.iov_len) fail(EIO, "short write of the container process state to the seccomp listener");
+  if ((size_t)w < strlen(state)) fail(EIO, "short write of the container process state to the seccomp listener");
 }
 
 /* A CPU mask in bytes (bit i of byte i/8 = cpu i), as built by the plan. */

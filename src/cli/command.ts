@@ -1,5 +1,7 @@
 // The shape of one CLI command (src/cli/commands/<name>.ts).
-import type { FlagDef, Parsed } from './flags.ts';
+import type { FlagDef, FlagValues, Parsed } from './flags.ts';
+import type { CreateOptions } from '../container/create.ts';
+import { listenFds } from './listen-fds.ts';
 import type { Logger } from './log.ts';
 
 export interface Globals {
@@ -34,4 +36,22 @@ export const CREATE_FLAGS: FlagDef[] = [
 /** --strict, or SKIFF_STRICT=1 for callers that cannot pass flags (e.g. test suites run through a RUNTIME path). */
 export function strictMode(flag: unknown): boolean {
   return !!flag || process.env.SKIFF_STRICT === '1';
+}
+
+/** create's flags (shared with run) → the library's CreateOptions. */
+export function createOptions(g: Globals, flags: FlagValues, id: string): CreateOptions {
+  const listen = listenFds();
+  return {
+    id,
+    bundle: String(flags.bundle || '.'),
+    root: g.root,
+    pidFile: flags['pid-file'] as string | undefined,
+    consoleSocket: flags['console-socket'] as string | undefined,
+    noPivot: !!flags['no-pivot'],
+    noNewKeyring: !!flags['no-new-keyring'],
+    preserveFds: listen + Number(flags['preserve-fds'] ?? 0),
+    listenFds: listen,
+    strict: strictMode(flags.strict),
+    onWarning: (m) => g.log.warn(m),
+  };
 }

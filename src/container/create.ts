@@ -25,7 +25,7 @@ import { InitFailed, InitProcess, bootstrapMessage, closeQuietly, strerror, type
 import { DEFAULT_ROOT, DirLock, FIFO, makeContainerDir, procStat, removeContainerDir, validateId, writeState, type StoredState } from './state.ts';
 import { describeInitError } from './errors.ts';
 import { lookupHome } from './passwd.ts';
-import { checkAvailableCaps } from './host-caps.ts';
+import { checkAvailableCaps, lastCap } from './host-caps.ts';
 import { compileSeccompFor, connectListener, containerProcessState, setNotifyState } from './seccomp.ts';
 import { checkLsm } from './lsm.ts';
 import { cpuMask } from '../plan/security.ts';
@@ -373,16 +373,5 @@ function ownerName(): string {
   return cachedOwner;
 }
 
-let cachedLastCap: number | undefined;
-function lastCap(): number | undefined {
-  if (cachedLastCap === undefined) {
-    try {
-      cachedLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
-    } catch {
-      return undefined;
-    }
-  }
-  return cachedLastCap;
-}
 
 export { CLONE_FLAGS, strerror };

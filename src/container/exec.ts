@@ -6,6 +6,7 @@
 // (terminal, LSM label, rlimits, NNP, seccomp, user, caps, cwd, exec).
 // Foreground: signals forwarded, the exit code returned (128+signal when
 // killed). Detached: the pid file is written before we return.
+import { lastCap } from './host-caps.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Process, NamespaceType } from '../spec/types.ts';
@@ -312,14 +313,3 @@ function subPath(base: string, sub: string): string {
   return p;
 }
 
-let cachedLastCap: number | undefined;
-function lastCap(): number | undefined {
-  if (cachedLastCap === undefined) {
-    try {
-      cachedLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
-    } catch {
-      return undefined;
-    }
-  }
-  return cachedLastCap;
-}

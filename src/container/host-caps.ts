@@ -28,3 +28,17 @@ export function checkAvailableCaps(c: Capabilities | undefined, pointer: string,
   }
   return avail;
 }
+
+let cachedLastCap: number | undefined;
+
+/** The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap). */
+export function lastCap(): number | undefined {
+  if (cachedLastCap === undefined) {
+    try {
+      cachedLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return cachedLastCap;
+}

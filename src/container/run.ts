@@ -10,6 +10,8 @@ import { ConsoleRelay } from './console.ts';
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
   keep?: boolean;
+  /** --no-subreaper: do not become the subreaper of the container's processes */
+  noSubreaper?: boolean;
   /** forward these signals to the container (CLI: all catchable ones) */
   forwardSignals?: NodeJS.Signals[];
 }
@@ -21,7 +23,9 @@ export const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQ
 
 /** Returns the exit code (detached: 0 once started). */
 export async function runContainer(opts: RunOptions): Promise<number> {
-  if (!opts.detach) native().setSubreaper();
+  // the container's pid 1 is our child (CLONE_PARENT) either way; as a
+  // subreaper we also inherit, and can reap, whatever it leaves orphaned
+  if (!opts.detach && !opts.noSubreaper) native().setSubreaper();
   const created = await createContainer({ ...opts, foreground: !opts.detach });
   // foreground `run -t`: the pty is relayed to our stdio (window size included)
   const relay = created.consoleMaster !== undefined ? new ConsoleRelay(created.consoleMaster) : undefined;

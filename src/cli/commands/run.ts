@@ -1,6 +1,5 @@
 import { runContainer } from '../../container/run.ts';
-import { CREATE_FLAGS, strictMode, type Command } from '../command.ts';
-import { listenFds } from '../listen-fds.ts';
+import { CREATE_FLAGS, createOptions, type Command } from '../command.ts';
 
 export const command: Command = {
   name: 'run',
@@ -15,19 +14,10 @@ export const command: Command = {
   ],
   async run(g, { flags, args }) {
     return runContainer({
-      id: args[0],
-      bundle: String(flags.bundle || '.'),
-      root: g.root,
-      pidFile: flags['pid-file'] as string | undefined,
-      consoleSocket: flags['console-socket'] as string | undefined,
-      noPivot: !!flags['no-pivot'],
-      noNewKeyring: !!flags['no-new-keyring'],
-      preserveFds: listenFds() + Number(flags['preserve-fds'] ?? 0),
-      listenFds: listenFds(),
-      strict: strictMode(flags.strict),
+      ...createOptions(g, flags, args[0]),
       detach: !!flags.detach,
       keep: !!flags.keep,
-      onWarning: (m) => g.log.warn(m),
+      noSubreaper: !!flags['no-subreaper'],
     });
   },
 };
