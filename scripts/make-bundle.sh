@@ -6,7 +6,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/build/bundle}
-shift 2>/dev/null || true
+if [ $# -gt 0 ]; then shift; fi
 bb=$(command -v busybox || true)
 [ -n "$bb" ] || bb=/bin/busybox
 if [ ! -x "$bb" ]; then
