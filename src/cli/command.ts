@@ -53,5 +53,6 @@ export function createOptions(g: Globals, flags: FlagValues, id: string): Create
     listenFds: listen,
     strict: strictMode(flags.strict),
     onWarning: (m) => g.log.warn(m),
+    onDebug: g.debug ? (m) => g.log.debug(m) : undefined,
   };
 }

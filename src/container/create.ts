@@ -13,7 +13,7 @@ import { SkiffError } from '../errors.ts';
 import { planNamespaces, NS_PROC_NAME, CLONE_FLAGS } from '../config/namespaces.ts';
 import { effectiveResources } from '../config/devices.ts';
 import { buildCreatePlan } from '../plan/build.ts';
-import { encodePlan } from '../plan/encode.ts';
+import { encodePlan, formatPlan } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
 import { Attr, Mode, Msg, SyncKind } from '../native/protocol.ts';
 import { native } from '../native/addon.ts';
@@ -52,6 +52,8 @@ export interface CreateOptions {
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   strict?: boolean;
   onWarning?: (msg: string) => void;
+  /** --debug: what skiff decided (the init plan), one message per call */
+  onDebug?: (msg: string) => void;
   /** library API: checked between steps; an abort rolls everything back and rejects with signal.reason */
   signal?: AbortSignal;
   /** library API: an in-process createRuntime hook, run after the config's prestart/createRuntime hooks */
@@ -144,6 +146,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   });
 
   mark('create:plan-built');
+  opts.onDebug?.(`init plan for ${opts.id} (${plan.ops.length} ops):\n${formatPlan(plan)}`);
   const dir = makeContainerDir(root, opts.id);
   crashPoint('create:after-statedir');
   let lock: DirLock | null = null;
