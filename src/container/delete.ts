@@ -22,6 +22,11 @@ export async function deleteContainer(root: string | undefined, id: string, forc
     }
     throw e;
   }
+  // An exec into a paused container holds a shared lock until its process,
+  // frozen with the container, gets going: thaw first (the container is
+  // about to be killed anyway, as runc does) or we would wait on that lock
+  // for ever.
+  if (force && c.status === 'paused') c.cgroup()?.thaw();
   // a creating container whose creator is alive holds the lock: wait for it
   const lock = DirLock.acquire(c.dir, true, c.status !== 'creating' || !force);
   try {

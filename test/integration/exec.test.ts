@@ -285,6 +285,28 @@ describe('exec', () => {
     }
   });
 
+  test('delete --force of a paused container does not hang on an exec waiting in it', async () => {
+    const s = runDetached();
+    const st = JSON.parse(readFileSync(join(env.root, s.id, 'state.json'), 'utf8'));
+    const cg = loadCgroupManager(st.cgroup);
+    cg.freeze();
+    try {
+      // joins the frozen cgroup and waits there, holding the container's shared lock
+      const p = env.skiffAsync(['exec', '--ignore-paused', s.id, 'sleep', '60']);
+      await sleep(300);
+      const t0 = Date.now();
+      const del = env.skiff(['delete', '--force', s.id], { timeout: 20_000 });
+      assert.equal(del.signal, null, 'delete --force hung');
+      assert.equal(del.status, 0, del.stderr);
+      assert.ok(Date.now() - t0 < 15_000);
+      const res = await p;
+      assert.notEqual(res.code, 0, 'the exec process died with the container');
+    } finally {
+      if (cg.exists()) cg.thaw(); // gone once the delete succeeded
+      env.skiff(['delete', '-f', s.id]);
+    }
+  });
+
   test('a container without a mount namespace: exec is chrooted into its root too', () => {
     const s = runDetached((sp) => {
       sp.linux!.namespaces = sp.linux!.namespaces!.filter((n) => n.type !== 'mount');
