@@ -9,7 +9,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { makeRootfs } from '../integration/helpers.ts';
 
@@ -114,7 +113,10 @@ export class Sandbox {
   private n = 0;
 
   constructor(readonly client: string) {
-    this.dir = mkdtempSync(join(tmpdir(), `skiff-clients-${client}-`));
+    // Directly under /tmp, not TMPDIR (scripts/test.mjs nests a run's TMPDIR):
+    // podman refuses a runroot path longer than 50 characters. This sandbox
+    // removes everything it made itself, daemons and mounts included.
+    this.dir = mkdtempSync(join('/tmp', `skiff-clients-${client}-`));
     this.cgParent = `skiff-clients-${client}-${basename(this.dir).split('-').pop()}`;
   }
 

@@ -4,7 +4,7 @@
 // mounts).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, closeSync, openSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec } from '../../src/spec/default.ts';
 import type { Spec } from '../../src/spec/types.ts';
@@ -40,6 +40,35 @@ export function makeRootfs(dir: string): void {
   writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
 }
 
+const liveEnvs = new Set<Env>();
+let exitHooked = false;
+
+/**
+ * Clean up whatever a test file leaves however its process ends: `after`
+ * hooks do not run when it is killed (the runner's SIGTERM on Ctrl-C or a
+ * timeout: node:test then calls process.exit) or dies of an uncaught error.
+ * The 'exit' handler runs then (synchronously: cleanup() only uses sync
+ * calls), before the one that removes the shared rootfs. A plain SIGTERM/
+ * SIGINT/SIGHUP is turned into an exit so that it runs too. SIGKILL cannot
+ * be caught.
+ */
+function cleanupOnExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const e of liveEnvs) {
+      try {
+        e.cleanup();
+      } catch {
+        /* best effort on the way out */
+      }
+    }
+  });
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(sig, () => process.exit(128 + osConstants.signals[sig]));
+  }
+}
+
 export class Env {
   readonly root: string;
   readonly base: string;
@@ -49,6 +78,8 @@ export class Env {
   constructor(readonly name: string) {
     this.base = mkdtempSync(join(tmpdir(), `skiff-it-${name}-`));
     this.root = join(this.base, 'root');
+    liveEnvs.add(this);
+    cleanupOnExit();
   }
 
   /** A unique container id for this file. */
@@ -128,12 +159,18 @@ export class Env {
       if (left.length) problems.push(`state dirs left: ${left.join(', ')}`);
     }
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(this.base));
-    if (mounts.length) problems.push(`mounts left: ${mounts.join('; ')}`);
+    if (mounts.length) {
+      problems.push(`mounts left: ${mounts.join('; ')}`);
+      // never rm -rf through a mount: detach them, deepest first
+      const points = mounts.map((l) => l.split(' ')[4]).filter((m) => m.startsWith(this.base)).sort((a, b) => b.length - a.length);
+      for (const m of points) spawnSync('umount', ['-l', m]);
+    }
     for (const id of this.ids) {
       const cg = leftoverCgroups(id);
       if (cg.length) problems.push(`cgroups left: ${cg.join(', ')}`);
     }
     rmSync(this.base, { recursive: true, force: true });
+    liveEnvs.delete(this);
     return problems;
   }
 }
