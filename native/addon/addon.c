@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "addon.h"
 #include "sendfd.h"
 
 #ifndef MFD_ALLOW_SEALING
@@ -48,9 +49,9 @@
     }                                                                          \
   } while (0)
 
-static napi_value throw_errno(napi_env env, int err, const char *what) {
-  char msg[512];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+napi_value skiff_throw_errno(napi_env env, int err, const char *what, const char *extra) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s: %s%s%s", what, strerror(err), extra && *extra ? "\n" : "", extra ? extra : "");
   napi_value m, e, code, num;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
   napi_create_error(env, NULL, m, &e);
@@ -60,6 +61,22 @@ static napi_value throw_errno(napi_env env, int err, const char *what) {
   napi_create_int32(env, err, &num);
   napi_set_named_property(env, e, "errno", num);
   napi_throw(env, e);
+  return NULL;
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *what) { return skiff_throw_errno(env, err, what, NULL); }
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
+static int32_t get_i32(napi_env env, napi_value v);
+
+/* fcntl get-modify-set of one flag bit (FD_CLOEXEC, O_NONBLOCK, ...) */
+static napi_value set_fd_flag(napi_env env, napi_callback_info info, int get, int set, int bit, const char *what) {
+  napi_value argv[2];
+  bool on;
+  if (get_args(env, info, 2, argv)) return NULL;
+  napi_get_value_bool(env, argv[1], &on);
+  int fd = get_i32(env, argv[0]);
+  int fl = fcntl(fd, get);
+  if (fl < 0 || fcntl(fd, set, on ? (fl | bit) : (fl & ~bit)) < 0) return throw_errno(env, errno, what);
   return NULL;
 }
 
@@ -175,15 +192,7 @@ static napi_value set_subreaper(napi_env env, napi_callback_info info) {
 
 /* setCloexec(fd, on) */
 static napi_value set_cloexec(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  bool on;
-  if (get_args(env, info, 2, argv)) return NULL;
-  napi_get_value_bool(env, argv[1], &on);
-  int fd = get_i32(env, argv[0]);
-  int fl = fcntl(fd, F_GETFD);
-  if (fl < 0 || fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC)) < 0)
-    return throw_errno(env, errno, "fcntl(F_SETFD)");
-  return NULL;
+  return set_fd_flag(env, info, F_GETFD, F_SETFD, FD_CLOEXEC, "fcntl(F_SETFD)");
 }
 
 /* waitpid(pid, nohang) -> {pid, status, code, signal} | null (nohang, still running) */
@@ -556,19 +565,11 @@ static napi_value stop_poll(napi_env env, napi_callback_info info) {
 
 /* setNonblock(fd, on) */
 static napi_value set_nonblock(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  bool on;
-  if (get_args(env, info, 2, argv)) return NULL;
-  napi_get_value_bool(env, argv[1], &on);
-  int fd = get_i32(env, argv[0]);
-  int fl = fcntl(fd, F_GETFL);
-  if (fl < 0 || fcntl(fd, F_SETFL, on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK)) < 0) return throw_errno(env, errno, "fcntl(F_SETFL)");
-  return NULL;
+  return set_fd_flag(env, info, F_GETFL, F_SETFL, O_NONBLOCK, "fcntl(F_SETFL)");
 }
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
-napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) __attribute__((weak));
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {

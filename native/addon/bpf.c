@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <node_api.h>
+#include "addon.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,21 +38,6 @@
 
 static long sys_bpf(int cmd, union bpf_attr *attr) {
   return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
-
-static napi_value bpf_throw(napi_env env, int err, const char *what, const char *extra) {
-  char msg[1024];
-  snprintf(msg, sizeof msg, "%s: %s%s%s", what, strerror(err), extra && *extra ? "\n" : "", extra ? extra : "");
-  napi_value m, e, code, num;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
-  napi_create_error(env, NULL, m, &e);
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_set_named_property(env, e, "code", code);
-  napi_create_int32(env, err, &num);
-  napi_set_named_property(env, e, "errno", num);
-  napi_throw(env, e);
-  return NULL;
 }
 
 static int load_prog(const void *insns, size_t len, const char *license, char *log, size_t log_size) {
@@ -89,7 +75,7 @@ napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) {
       return NULL;
     }
     cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cgfd < 0) return bpf_throw(env, errno, "open cgroup directory", path);
+    if (cgfd < 0) return skiff_throw_errno(env, errno, "open cgroup directory", path);
     own_fd = 1;
   } else if (t == napi_number) {
     napi_get_value_int32(env, argv[0], &cgfd);
@@ -133,7 +119,7 @@ napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) {
     } else if (errno != EINVAL && errno != ENOSYS) {
       int e = errno;
       if (own_fd) close(cgfd);
-      return bpf_throw(env, e, "BPF_PROG_QUERY", NULL);
+      return skiff_throw_errno(env, e, "BPF_PROG_QUERY", NULL);
     }
     if (old_cnt > MAX_OLD_PROGS) old_cnt = MAX_OLD_PROGS;
   }
@@ -148,7 +134,7 @@ napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) {
       if (p2 >= 0) prog = p2; /* unlikely: succeeded the second time */
     }
     if (prog < 0) {
-      napi_value r = bpf_throw(env, e, "BPF_PROG_LOAD (cgroup device)", log);
+      napi_value r = skiff_throw_errno(env, e, "BPF_PROG_LOAD (cgroup device)", log);
       free(log);
       if (own_fd) close(cgfd);
       return r;
@@ -169,7 +155,7 @@ napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) {
       int e = errno;
       close(prog);
       if (own_fd) close(cgfd);
-      return bpf_throw(env, e, "BPF_PROG_ATTACH (cgroup device)", NULL);
+      return skiff_throw_errno(env, e, "BPF_PROG_ATTACH (cgroup device)", NULL);
     }
   }
 
@@ -191,7 +177,7 @@ napi_value skiff_bpf_prog_load_attach(napi_env env, napi_callback_info info) {
         close(ofd);
         close(prog);
         if (own_fd) close(cgfd);
-        return bpf_throw(env, e, "BPF_PROG_DETACH (old cgroup device program)", NULL);
+        return skiff_throw_errno(env, e, "BPF_PROG_DETACH (old cgroup device program)", NULL);
       }
       close(ofd);
     }

@@ -305,13 +305,20 @@ static void split_parent(const char *path, char *parent, const char **base) {
   else *slash = 0;
 }
 
+/* The parent directory of path, created if need be, opened inside the root;
+ * *base points at the last component. */
+static int open_parent_in_root(const char *path, char *parent, const char **base, int create) {
+  split_parent(path, parent, base);
+  if (create) mkdir_all_in_root(parent, 0755);
+  int pfd = open_in_root(parent, O_PATH | O_DIRECTORY);
+  if (pfd < 0) fail(errno, "open %s", parent);
+  return pfd;
+}
+
 static void mkfile_in_root(const char *path, mode_t mode) {
   char parent[PATH_MAX];
   const char *base;
-  split_parent(path, parent, &base);
-  mkdir_all_in_root(parent, 0755);
-  int pfd = open_in_root(parent, O_PATH | O_DIRECTORY);
-  if (pfd < 0) fail(errno, "open %s", parent);
+  int pfd = open_parent_in_root(path, parent, &base, 1);
   int fd = openat(pfd, base, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0 && errno != ELOOP && errno != EISDIR) fail(errno, "create %s", path);
   if (fd >= 0) close(fd);
@@ -350,10 +357,7 @@ static void op_mknod(struct args *g) {
   gid_t gid = (gid_t)arg_u64(g, 4);
   char parent[PATH_MAX];
   const char *base;
-  split_parent(path, parent, &base);
-  mkdir_all_in_root(parent, 0755);
-  int pfd = open_in_root(parent, O_PATH | O_DIRECTORY);
-  if (pfd < 0) fail(errno, "open %s", parent);
+  int pfd = open_parent_in_root(path, parent, &base, 1);
   if (mknodat(pfd, base, mode, dev) < 0) {
     if (errno != EEXIST) fail(errno, "mknod %s", path);
     /* an existing node must be the same device: never trust what's there */
@@ -371,9 +375,7 @@ static void op_symlink(struct args *g) {
   const char *target = arg_str(g, 0), *path = arg_str(g, 1);
   char parent[PATH_MAX];
   const char *base;
-  split_parent(path, parent, &base);
-  int pfd = open_in_root(parent, O_PATH | O_DIRECTORY);
-  if (pfd < 0) fail(errno, "open %s", parent);
+  int pfd = open_parent_in_root(path, parent, &base, 0);
   if (symlinkat(target, pfd, base) < 0 && errno != EEXIST) fail(errno, "symlink %s -> %s", path, target);
   close(pfd);
 }

@@ -17,6 +17,7 @@ import { encodePlan, formatPlan } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
 import { Attr, Mode, Msg, SyncKind } from '../native/protocol.ts';
 import { native } from '../native/addon.ts';
+import { Writer } from '../native/tlv.ts';
 import { runHooks } from '../hooks/run.ts';
 import { cgroupMountsForContainer, createCgroupManager, type CgroupManager } from '../cgroups/index.ts';
 import { crashPoint } from './crash.ts';
@@ -210,7 +211,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       if (!m) throw new SkiffError('init exited during bootstrap');
       if (m.type === Msg.NEED_MAPS) {
         writeIdMaps(InitProcess.u32(m, Attr.PID), spec);
-        init.send(bootstrapAck());
+        init.send(new Writer().message(Msg.MAPS_DONE));
       } else if (m.type === Msg.PID) {
         pid = InitProcess.u32(m, Attr.PID);
         break;
@@ -257,7 +258,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
           if (opts.onCreateRuntime) await opts.onCreateRuntime(JSON.parse(hs) as State);
           opts.signal?.throwIfAborted();
         }
-        init.send(syncAck());
+        init.send(new Writer().message(Msg.SYNC_ACK));
       } else if (m.type === Msg.DONE) {
         break;
       } else throw new SkiffError(`init protocol error: unexpected message ${m.type}`);
@@ -310,20 +311,6 @@ function hostRootIds(spec: Spec): { uid: number; gid: number } | undefined {
   const uid = find(spec.linux?.uidMappings);
   const gid = find(spec.linux?.gidMappings);
   return uid === undefined && gid === undefined ? undefined : { uid: uid ?? 0, gid: gid ?? 0 };
-}
-
-function bootstrapAck(): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeUInt32LE(16, 0);
-  b.writeUInt16LE(Msg.MAPS_DONE, 4);
-  return b;
-}
-
-function syncAck(): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeUInt32LE(16, 0);
-  b.writeUInt16LE(Msg.SYNC_ACK, 4);
-  return b;
 }
 
 function writeIdMaps(pid: number, spec: Spec): void {
