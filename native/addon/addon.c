@@ -195,33 +195,6 @@ static napi_value set_cloexec(napi_env env, napi_callback_info info) {
   return set_fd_flag(env, info, F_GETFD, F_SETFD, FD_CLOEXEC, "fcntl(F_SETFD)");
 }
 
-/* waitpid(pid, nohang) -> {pid, status, code, signal} | null (nohang, still running) */
-static napi_value wait_status_obj(napi_env env, pid_t pid, int st) {
-  napi_value o;
-  napi_create_object(env, &o);
-  napi_set_named_property(env, o, "pid", make_i32(env, pid));
-  napi_set_named_property(env, o, "code", make_i32(env, WIFEXITED(st) ? WEXITSTATUS(st) : -1));
-  napi_set_named_property(env, o, "signal", make_i32(env, WIFSIGNALED(st) ? WTERMSIG(st) : 0));
-  return o;
-}
-
-static napi_value do_waitpid(napi_env env, napi_callback_info info) {
-  napi_value argv[2], nul;
-  bool nohang;
-  if (get_args(env, info, 2, argv)) return NULL;
-  napi_get_value_bool(env, argv[1], &nohang);
-  int st;
-  pid_t r;
-  do r = waitpid(get_i32(env, argv[0]), &st, __WALL | (nohang ? WNOHANG : 0));
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return throw_errno(env, errno, "waitpid");
-  if (r == 0) {
-    napi_get_null(env, &nul);
-    return nul;
-  }
-  return wait_status_obj(env, r, st);
-}
-
 /* ---- exit watching without a thread: a pidfd polled on libuv's loop ---- */
 
 struct watch {
@@ -575,7 +548,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       FN("sealedCopy", sealed_copy),   FN("spawnInit", spawn_init), FN("pollReadable", poll_readable), FN("stopPoll", stop_poll), FN("setNonblock", set_nonblock),   FN("flock", do_flock),
       FN("mkfifo", do_mkfifo),         FN("setSubreaper", set_subreaper),
-      FN("setCloexec", set_cloexec),   FN("waitpid", do_waitpid),
+      FN("setCloexec", set_cloexec),   
       FN("watchExit", watch_exit),     FN("sendFd", send_fd),
       FN("recvFd", recv_fd),           FN("socketpair", do_socketpair),
       FN("connectUnix", connect_unix), FN("setRaw", set_raw),

@@ -9,7 +9,7 @@
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { Attr, Msg } from '../native/protocol.ts';
 import { Reader, Writer, attrI32, attrStr, attrU32, type Message } from '../native/tlv.ts';
-import { native, type WaitStatus } from '../native/addon.ts';
+import { native } from '../native/addon.ts';
 import { initBinary } from '../native/paths.ts';
 import { SkiffError } from '../errors.ts';
 
@@ -53,7 +53,6 @@ export class InitProcess {
   private waiter: ((m: Message | null) => void) | undefined;
   private eof = false;
   private closed = false;
-  private exit: WaitStatus | undefined;
   /** fd numbers of the layout inside the init */
   readonly pipeFd: number;
   readonly firstPrivateFd: number;
@@ -81,8 +80,8 @@ export class InitProcess {
     }
     closeSync(theirs);
     this.fd = ours;
-    // reap stage 0 (it is our child, not libuv's) and keep its status for errors
-    if (!native().watchExit(this.pid, (s) => (this.exit = s))) this.exit = { pid: this.pid, code: -1, signal: 0 };
+    // reap stage 0: it is our child, not libuv's
+    native().watchExit(this.pid, () => {});
     this.readLoop();
   }
 
@@ -172,24 +171,7 @@ export class InitProcess {
     return m;
   }
 
-  /** Wait for a message of one type; EOF or another type is a protocol error. */
-  async expect(type: number, what: string): Promise<Message> {
-    const m = await this.next();
-    if (!m) throw new SkiffError(`init exited before ${what}${await this.exitText()}`);
-    if (m.type !== type) throw new SkiffError(`init protocol error: got message ${m.type} while waiting for ${what}`);
-    return m;
-  }
-
-  private async exitText(): Promise<string> {
-    for (let i = 0; i < 40 && !this.exit; i++) await new Promise((r) => setTimeout(r, 5));
-    const x = this.exit;
-    if (!x) return '';
-    if (x.signal) return ` (killed by signal ${x.signal})`;
-    if (x.code >= 0) return ` (exit status ${x.code})`;
-    return '';
-  }
-
-  /** Stop talking: shut down and close our end of the pipe. */
+  /** Stop talking: stop watching and close our end of the pipe. */
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -23,7 +23,6 @@ export interface Addon {
   mkfifo(path: string, mode: number): void;
   setSubreaper(): void;
   setCloexec(fd: number, on: boolean): void;
-  waitpid(pid: number, nohang: boolean): WaitStatus | null;
   watchExit(pid: number, cb: (s: WaitStatus) => void): boolean;
   sendFd(sock: number, fd: number, payload: string): void;
   recvFd(sock: number): { fd: number; payload: string };
@@ -42,7 +41,6 @@ export interface Addon {
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
-export const LOCK_UN = 8;
 
 let addon: Addon | undefined;
 
